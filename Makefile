@@ -1,0 +1,40 @@
+# The two entry points of the README: `make run` and `make test`.
+# Both install missing Debian packages first (scripts/install-deps).
+
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+ASAN_DIR := build/asan
+
+.PHONY: run test deps release asan npm-deps bench clean
+
+run: release
+	$(RELEASE_DIR)/tandem serve --demo
+
+test: release asan npm-deps
+	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L unit
+	ASAN_ONLY=1 ctest --test-dir $(ASAN_DIR) --output-on-failure -L integration
+
+deps:
+	scripts/install-deps
+
+release: deps
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DTANDEM_WERROR=ON
+	cmake --build $(RELEASE_DIR) -j$(JOBS)
+
+# Debug build with AddressSanitizer and UndefinedBehaviorSanitizer; the test
+# suite runs against it too.
+asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=ON \
+	      -DTANDEM_WERROR=ON -DTANDEM_BUILD_BENCH=OFF
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+
+# Node packages used only by tests (interop partners); versions pinned in
+# tests/package-lock.json.
+npm-deps: deps
+	@if [ -f tests/package.json ]; then \
+	  cd tests && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }; \
+	fi
+
+clean:
+	rm -rf build
