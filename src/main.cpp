@@ -25,6 +25,12 @@ void add_serve_options(CLI::App& serve, ServeFlags& flags) {
       ->check(CLI::ExistingFile);
   for (const auto& setting : tandem::config::settings()) {
     std::string key = setting.key;
+    if (setting.value_name == "BOOL") {
+      serve.add_flag_function(
+          setting.flag, [&flags, key](std::int64_t) { flags.values[key] = "true"; },
+          setting.help + " [env " + setting.env + "]");
+      continue;
+    }
     serve.add_option_function<std::string>(
              setting.flag, [&flags, key](const std::string& value) { flags.values[key] = value; },
              setting.help + " [env " + setting.env + "]")

@@ -123,7 +123,7 @@ std::vector<Setting> build_settings() {
                   "SQLite read-only connections (count). Default 4", false,
                   integer_setter<int>(&Config::read_connections, 1, 64, "read connection count")});
   list.push_back({"demo", "--demo", "TANDEM_DEMO", "BOOL",
-                  "Create a demo workspace, users and documents when the database is empty. Default false",
+                  "Create a demo workspace with users alice, bob and carol and a few documents, once per data directory. Default off",
                   false, [](Config& config, const std::string& text) {
                     return apply_bool(config.demo, text, "demo flag");
                   }});
