@@ -159,3 +159,33 @@ test('demo mode seeds a workspace once', async () => {
     again.cleanup();
   }
 });
+
+test('SIGTERM lets in-flight writes finish and keeps every acknowledged one', async () => {
+  const first = await startServer({ args: ['--shutdown-timeout', '10'] });
+  const alice = client(first, 'alice');
+  const ws = (await alice('POST', '/v1/workspaces', { name: 'Drain' })).body.id;
+
+  const pending = Array.from({ length: 60 }, (_, i) => alice('POST', `/v1/workspaces/${ws}/documents`, { title: `drain ${i}` })
+    .catch((error) => ({ status: 0, error })));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const stopped = first.stop();
+  const results = await Promise.all(pending);
+  const exit = await stopped;
+  assert.equal(exit.code, 0, first.output());
+
+  const acknowledged = results.filter((r) => r.status === 201).map((r) => r.body.id);
+  for (const result of results) {
+    assert.ok(result.status === 201 || result.status === 0, `unexpected status ${result.status}: ${result.text}`);
+  }
+
+  const second = await startServer({ dataDir: first.dataDir });
+  try {
+    const again = client(second, 'alice');
+    for (const id of acknowledged) {
+      assert.equal((await again('GET', `/v1/documents/${id}`)).status, 200, `acknowledged ${id} lost`);
+    }
+  } finally {
+    await second.stop();
+    second.cleanup();
+  }
+});
