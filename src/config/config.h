@@ -1,0 +1,68 @@
+// Server configuration: one Config struct assembled from defaults, an
+// optional TOML file, TANDEM_* environment variables and command-line flags,
+// in that order of precedence (later sources win).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "core/error.h"
+
+namespace tandem::config {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8000;      // 0 picks a free port
+  std::string data_dir = "./data";
+  std::string secret;                    // JWT HS256 secret; empty: generated and stored in data_dir
+  std::string api_key;                   // server API key; empty: server API off
+  int threads = 0;                       // I/O threads; 0: one per CPU core
+  std::int64_t clock_skew_s = 30;        // accepted token clock skew, seconds
+  std::size_t max_body_bytes = 2u << 20; // largest request body, bytes
+  std::size_t max_content_bytes = 1u << 20;  // largest document content, bytes
+  int shutdown_timeout_s = 10;           // wait for in-flight requests at shutdown, seconds
+  std::string log_level = "info";        // trace, debug, info, warn, error
+  int read_connections = 4;              // SQLite read-only connections
+  bool demo = false;                     // seed a demo workspace on first start
+  toml::table realtime;                  // the file's [realtime] section, as is
+};
+
+// One configurable setting: how it is named in each source and how its text
+// value is applied.
+struct Setting {
+  std::string key;          // TOML key, e.g. "data_dir"
+  std::string flag;         // e.g. "--data-dir"
+  std::string env;          // e.g. "TANDEM_DATA_DIR"
+  std::string value_name;   // e.g. "DIR"
+  std::string help;         // what it sets, with unit and default
+  bool secret = false;      // never logged
+  std::function<Status(Config&, const std::string&)> apply;
+};
+
+// All settings, in the order `tandem serve --help` lists them.
+const std::vector<Setting>& settings();
+
+struct Sources {
+  std::optional<std::string> file;                        // --config FILE
+  std::function<std::optional<std::string>(const std::string&)> env;  // getenv-like lookup
+  std::map<std::string, std::string> flags;               // setting key -> flag value
+};
+
+// Builds the configuration. Errors (invalid_request) name the source, the
+// setting and the rejected value.
+Result<Config> load(const Sources& sources);
+
+// One line per setting for the startup log; secrets show only whether set.
+std::string summary(const Config& config);
+
+// Parses "90s", "30m", "24h", "7d" or a plain number of seconds.
+Result<std::int64_t> parse_duration_s(const std::string& text);
+
+}  // namespace tandem::config

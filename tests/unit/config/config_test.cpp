@@ -1,0 +1,153 @@
+#include "config/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace tandem::config {
+namespace {
+
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text)
+      : path_(std::filesystem::temp_directory_path() /
+              ("tandem-config-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".toml")) {
+    std::ofstream(path_) << text;
+  }
+  ~ConfigFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+Sources with_env(std::map<std::string, std::string> env) {
+  Sources sources;
+  sources.env = [env](const std::string& name) -> std::optional<std::string> {
+    auto found = env.find(name);
+    if (found == env.end()) return std::nullopt;
+    return found->second;
+  };
+  return sources;
+}
+
+TEST(Config, DefaultsWithoutSources) {
+  auto config = load(Sources{});
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->listen_host, "127.0.0.1");
+  EXPECT_EQ(config->listen_port, 8000);
+  EXPECT_EQ(config->data_dir, "./data");
+  EXPECT_TRUE(config->secret.empty());
+  EXPECT_TRUE(config->api_key.empty());
+}
+
+TEST(Config, FileOverridesDefaults) {
+  ConfigFile file("listen = \"127.0.0.1:9100\"\ndata_dir = \"/tmp/x\"\nthreads = 3\n");
+  Sources sources;
+  sources.file = file.path();
+  auto config = load(sources);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->listen_port, 9100);
+  EXPECT_EQ(config->data_dir, "/tmp/x");
+  EXPECT_EQ(config->threads, 3);
+}
+
+TEST(Config, EnvOverridesFile) {
+  ConfigFile file("listen = \"127.0.0.1:9100\"\ndata_dir = \"/tmp/file\"\n");
+  Sources sources = with_env({{"TANDEM_DATA_DIR", "/tmp/env"}});
+  sources.file = file.path();
+  auto config = load(sources);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->data_dir, "/tmp/env");
+  EXPECT_EQ(config->listen_port, 9100);
+}
+
+TEST(Config, FlagsOverrideEnv) {
+  ConfigFile file("data_dir = \"/tmp/file\"\n");
+  Sources sources = with_env({{"TANDEM_DATA_DIR", "/tmp/env"}, {"TANDEM_LISTEN", "127.0.0.1:9200"}});
+  sources.file = file.path();
+  sources.flags["data_dir"] = "/tmp/flag";
+  auto config = load(sources);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->data_dir, "/tmp/flag");
+  EXPECT_EQ(config->listen_port, 9200);
+}
+
+TEST(Config, RejectsUnknownFileKey) {
+  ConfigFile file("lisen = \"127.0.0.1:1\"\n");
+  Sources sources;
+  sources.file = file.path();
+  auto config = load(sources);
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().message.find("lisen"), std::string::npos);
+}
+
+TEST(Config, RejectsTomlSyntaxError) {
+  ConfigFile file("listen = \n");
+  Sources sources;
+  sources.file = file.path();
+  auto config = load(sources);
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().message.find("line 1"), std::string::npos);
+}
+
+TEST(Config, RejectsMissingFile) {
+  Sources sources;
+  sources.file = "/nonexistent/tandem.toml";
+  EXPECT_FALSE(load(sources).has_value());
+}
+
+TEST(Config, RejectsBadValuesNamingThem) {
+  struct Case {
+    std::string env;
+    std::string value;
+  };
+  for (const Case& bad : std::vector<Case>{{"TANDEM_LISTEN", "8000"},
+                                           {"TANDEM_LISTEN", "127.0.0.1:70000"},
+                                           {"TANDEM_THREADS", "-1"},
+                                           {"TANDEM_THREADS", "many"},
+                                           {"TANDEM_LOG_LEVEL", "loud"},
+                                           {"TANDEM_DEMO", "maybe"},
+                                           {"TANDEM_MAX_BODY", "12"}}) {
+    auto config = load(with_env({{bad.env, bad.value}}));
+    ASSERT_FALSE(config.has_value()) << bad.env << "=" << bad.value;
+    EXPECT_NE(config.error().message.find(bad.env), std::string::npos) << config.error().message;
+    EXPECT_NE(config.error().message.find(bad.value), std::string::npos) << config.error().message;
+  }
+}
+
+TEST(Config, KeepsRealtimeSection) {
+  ConfigFile file("[realtime]\nping_interval = 5\n");
+  Sources sources;
+  sources.file = file.path();
+  auto config = load(sources);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->realtime["ping_interval"].value<int>(), 5);
+}
+
+TEST(Config, SummaryHidesSecrets) {
+  Config config;
+  config.secret = "hunter2-very-secret";
+  config.api_key = "api-key-value";
+  std::string text = summary(config);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_EQ(text.find("api-key-value"), std::string::npos);
+}
+
+TEST(Duration, ParsesUnits) {
+  EXPECT_EQ(parse_duration_s("90s").value(), 90);
+  EXPECT_EQ(parse_duration_s("30m").value(), 1800);
+  EXPECT_EQ(parse_duration_s("24h").value(), 86400);
+  EXPECT_EQ(parse_duration_s("7d").value(), 604800);
+  EXPECT_EQ(parse_duration_s("45").value(), 45);
+  EXPECT_FALSE(parse_duration_s("").has_value());
+  EXPECT_FALSE(parse_duration_s("h").has_value());
+  EXPECT_FALSE(parse_duration_s("1w").has_value());
+  EXPECT_FALSE(parse_duration_s("-5m").has_value());
+}
+
+}  // namespace
+}  // namespace tandem::config
