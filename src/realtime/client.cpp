@@ -34,7 +34,7 @@ std::int64_t random_between(std::int64_t low, std::int64_t high) {
 }  // namespace
 
 Client::Client(Engine& engine, std::shared_ptr<Transport> transport)
-    : engine_(engine), transport_(std::move(transport)), strand_(transport_) {}
+    : engine_(engine), transport_(transport.get()), strand_(transport) {}
 
 void Client::post(std::function<void(Client&)> fn) {
   auto transport = strand_.lock();
@@ -84,7 +84,7 @@ void Client::disconnect(Disconnect reason) {
 void Client::on_closed() {
   state_ = State::closed;
   leave_all();
-  transport_.reset();
+  transport_ = nullptr;
 }
 
 void Client::leave_all() {
@@ -308,7 +308,7 @@ std::expected<std::string, ProtocolError> Client::join_channel(const std::string
 
   AttachRequest req;
   req.client = this;
-  req.transport = transport_;
+  req.transport = strand_.lock();
   req.join_leave = ns.join_leave && p.join_leave;
   if (ns.presence) {
     req.presence = ClientInfo{user_, id_, info_, p.chan_info};

@@ -27,8 +27,8 @@ namespace tandem::realtime {
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  // The transport must outlive every call into the Client; the session breaks
-  // the ownership cycle by calling on_closed().
+  // The transport owns the Client (holds it by shared_ptr) and must call
+  // on_closed() when the connection ends.
   Client(Engine& engine, std::shared_ptr<Transport> transport);
   ~Client();
 
@@ -48,7 +48,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void disconnect(Disconnect reason);
 
   // Called once the transport is gone: leaves channels and unregisters.
-  // Idempotent; drops the reference to the transport.
+  // Idempotent; the Client sends nothing afterwards.
   void on_closed();
 
   // Server API actions (see server_api.h); no-ops on a closed connection.
@@ -122,7 +122,10 @@ class Client : public std::enable_shared_from_this<Client> {
   void set_connection_expiry(std::optional<std::int64_t> expires_at_s);
 
   Engine& engine_;
-  std::shared_ptr<Transport> transport_;
+  // The transport owns this Client, so a strong reference here would be a
+  // cycle: keep a raw pointer for the strand (null after on_closed) and a
+  // weak one for handing out to channels and for post().
+  Transport* transport_;
   const std::weak_ptr<Transport> strand_;  // never reset, read from any thread
   State state_ = State::connecting;
   bool connect_failed_ = false;  // a connect error was sent; ignore the rest

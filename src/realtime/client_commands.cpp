@@ -195,7 +195,10 @@ void Client::on_rpc(const Command& cmd) {
 
   // The completion may come from any thread: hop back to this connection's
   // strand, and only once.
-  auto transport = transport_;
+  auto transport = strand_.lock();
+  if (!transport) {
+    return;
+  }
   std::weak_ptr<Client> weak = weak_from_this();
   auto done_flag = std::make_shared<std::atomic<bool>>(false);
   std::uint32_t id = cmd.id;

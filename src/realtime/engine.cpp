@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/ids.h"
+#include "realtime/client.h"
 
 namespace tandem::realtime {
 
@@ -356,6 +357,23 @@ std::vector<std::shared_ptr<Client>> Engine::find_clients(std::string_view user,
     }
   }
   return out;
+}
+
+}  // namespace tandem::realtime
+
+namespace tandem::realtime {
+
+void Engine::disconnect_all(Disconnect reason) {
+  std::vector<std::shared_ptr<Client>> clients;
+  {
+    std::lock_guard lock(clients_mutex_);
+    for (const auto& [id, weak] : clients_) {
+      if (auto c = weak.lock()) clients.push_back(std::move(c));
+    }
+  }
+  for (const auto& c : clients) {
+    c->post([reason](Client& client) { client.disconnect(reason); });
+  }
 }
 
 }  // namespace tandem::realtime

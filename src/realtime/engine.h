@@ -132,6 +132,10 @@ class Engine {
   // All clients of `user`, or only `client_id` when it is not empty.
   std::vector<std::shared_ptr<Client>> find_clients(std::string_view user, std::string_view client_id);
 
+  // Closes every registered connection with `reason` (default 3001
+  // shutdown, which makes SDKs reconnect to another node or later).
+  void disconnect_all(Disconnect reason = disconnects::shutdown());
+
   void count_slow_disconnect() { slow_disconnects_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
