@@ -121,7 +121,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   }
 
   void handle_line(std::string_view line, std::int64_t received_us) {
-    if (line == "{}") {  // server ping: answer with a pong
+    if (line == "{}") {  // server ping: reply with a pong
       ws_.async_write(asio::buffer("{}", 2), [](beast::error_code, std::size_t) {});
       return;
     }

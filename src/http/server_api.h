@@ -19,10 +19,11 @@ struct ServerApiRequest {
   std::string_view error_mode_header;   // X-Centrifugo-Error-Mode header
 };
 
-// Returns the HTTP status, content type and body. The key is taken from
-// X-API-Key, else from `Authorization: apikey KEY` (scheme case-insensitive),
-// else from the query; a missing or wrong key is 401 with an empty body, and
-// so is every request when no key is configured (the API is off). Thread-safe.
+// Returns the HTTP status, content type and body. Thread-safe. The key is
+// taken from X-API-Key, else from `Authorization: apikey KEY` (scheme
+// case-insensitive), else from the query. A missing or wrong key gets 401 with
+// an empty body. Without a configured key the API is off, so every request
+// gets 401.
 realtime::ApiResponse handle_server_api(realtime::Engine& engine, const ServerApiRequest& request);
 
 }  // namespace tandem::http

@@ -1,6 +1,7 @@
 #include "http/websocket_session.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -193,8 +194,7 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     bool slow = reason.code == realtime::disconnects::slow().code;
     if (slow) {
       engine_->count_slow_disconnect();
-      spdlog::warn("realtime: client {} closed as a slow consumer: outgoing queue over {} messages or {} bytes",
-                   client_id(), engine_->options().queue_max_messages, engine_->options().queue_max_bytes);
+      log_slow_consumer();
     }
     queue_.close(slow);
     pending_close_ = std::move(reason);
@@ -213,6 +213,21 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     if (!writing_) {
       write_next();
     }
+  }
+
+  // Logs at most one line per second however many consumers are slow; the
+  // engine's stats count every one.
+  void log_slow_consumer() {
+    static std::atomic<std::int64_t> last_log_ms{0};
+    std::int64_t now = engine_->now_ms();
+    std::int64_t last = last_log_ms.load();
+    if (now - last < 1000 || !last_log_ms.compare_exchange_strong(last, now)) {
+      return;
+    }
+    spdlog::warn("realtime: client {} closed as a slow consumer: outgoing queue over {} messages or {} bytes "
+                 "({} slow disconnects so far)",
+                 client_id(), engine_->options().queue_max_messages, engine_->options().queue_max_bytes,
+                 engine_->slow_disconnects());
   }
 
   void send_close() {

@@ -115,7 +115,7 @@ void Client::handle_message(std::string_view message) {
   if (state_ == State::closed) {
     return;
   }
-  // Any frame from the client answers an outstanding ping.
+  // Any frame from the client counts as the pong for an outstanding ping.
   pong_deadline_ms_.reset();
 
   for (std::string_view line : split_lines(message)) {

@@ -5,7 +5,7 @@
 //
 // Threading: every method runs on the connection's strand (the transport's
 // serial executor); the Client itself holds no lock. Timers are not owned
-// here: the transport asks next_deadline() after each call and calls
+// here: the transport calls next_deadline() after each call and calls
 // on_timer() when that time has come.
 #pragma once
 
@@ -27,7 +27,7 @@ namespace tandem::realtime {
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  // The transport owns the Client (holds it by shared_ptr) and must call
+  // The transport owns the Client through a shared_ptr and must call
   // on_closed() when the connection ends.
   Client(Engine& engine, std::shared_ptr<Transport> transport);
   ~Client();

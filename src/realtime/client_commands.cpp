@@ -41,8 +41,8 @@ void Client::on_subscribe(const Command& cmd) {
     token_grants = true;
   }
 
-  // Membership and identity are checked whatever the tokens say; tokens only
-  // open namespaces with the `token` rule.
+  // Membership and identity are checked whatever the tokens contain. Tokens
+  // only open namespaces with the `token` rule.
   bool allowed = ns->subscribe == SubscribeRule::token ? token_grants || matches_token_pattern(cmd.channel)
                                                         : may_read(cmd.channel, name, *ns);
   if (!allowed) {
@@ -230,7 +230,7 @@ void Client::on_refresh(const Command& cmd) {
   auto claims = auth::verify_token(cmd.token, verify);
   if (!claims) {
     // An expired token closes with 3005: the SDK reconnects, gets 109 and
-    // then asks the application for a new token.
+    // then requests a new token from the application.
     bool expired = claims.error().failure == auth::TokenFailure::expired;
     spdlog::info("realtime: refresh of client {} rejected: {}", id_, claims.error().message);
     return disconnect(expired ? disconnects::connection_expired() : disconnects::invalid_token());

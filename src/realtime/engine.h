@@ -8,8 +8,8 @@
 // subscriber receives a channel's publications in offset order, and
 // subscribing takes it to read the position, so a subscribe reply and the
 // live stream agree. Delivery under the lock only appends a shared buffer to
-// each connection's bounded queue; a slow connection is closed (3008) by its
-// own queue and never blocks the others.
+// each connection's bounded queue. A slow connection overflows its own queue
+// and is closed (3008), so it never blocks the others.
 #pragma once
 
 #include <array>
@@ -137,6 +137,7 @@ class Engine {
   void disconnect_all(Disconnect reason = disconnects::shutdown());
 
   void count_slow_disconnect() { slow_disconnects_.fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t slow_disconnects() const { return slow_disconnects_.load(std::memory_order_relaxed); }
 
  private:
   struct Subscriber {

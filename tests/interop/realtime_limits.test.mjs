@@ -1,7 +1,7 @@
-// Overload and bad input against the real server: a slow consumer is closed
-// with 3008 while others keep receiving, and malformed JSON, binary frames,
+// Overload and bad input against the real server. A slow consumer is closed
+// with 3008 while others keep receiving. Malformed JSON, binary frames,
 // oversize frames, commands before connect, huge ids and cross-site origins
-// each get their documented close while the server keeps serving others.
+// each get their documented close, and the server keeps serving others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRealtime, api, makeWorkspace, sdk, once, token, rawSocket, until, sleep } from './realtime_lib.mjs';

@@ -50,7 +50,7 @@ class RecordingTransport final : public Transport {
   }
   void post(std::function<void()> fn) override { fn(); }
 
-  // Returns and forgets the messages sent so far.
+  // Returns the messages sent so far and clears the record.
   std::vector<std::string> take() {
     std::lock_guard lock(mutex_);
     auto out = std::move(sent_);
