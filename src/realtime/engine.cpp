@@ -96,6 +96,7 @@ Result<StreamPosition> Engine::publish(std::string_view channel, std::string dat
   pub.info = std::move(options.info);
   pub.tags = std::move(options.tags);
   pub.time_unix_ms = now_ms();
+  pub.offset = options.offset.value_or(0);
 
   // The channel lock orders the history append and the fan-out together, so
   // subscribers see offsets in increasing order.

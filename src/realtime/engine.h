@@ -42,6 +42,9 @@ struct PublishOptions {
   std::map<std::string, std::string> tags;
   bool skip_history = false;
   std::optional<ClientInfo> info;  // publisher, for client publications
+  // Offset chosen by the caller, for history sources that own numbering
+  // (document channels: the document version). MemoryHistory ignores it.
+  std::optional<std::uint64_t> offset;
 };
 
 // A connection joining a channel.

@@ -39,7 +39,8 @@ class HistorySource {
   virtual ~HistorySource() = default;
 
   // Stores `pub` (or, for a source that owns numbering, only takes note of it)
-  // and sets pub.offset. Returns the new top position.
+  // and sets pub.offset. On entry pub.offset holds PublishOptions::offset, or
+  // 0 when the caller gave none. Returns the new top position.
   virtual Result<StreamPosition> append(std::string_view channel, Publication& pub,
                                         const NamespaceOptions& ns) = 0;
 
