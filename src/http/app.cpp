@@ -161,7 +161,7 @@ int run_server(config::Config config) {
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("received signal {}; shutting down", signal);
-    (*engine)->disconnect_all();
+    (*engine)->shutdown();
     server.shutdown([&io] { io.stop(); });
   });
 

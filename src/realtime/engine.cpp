@@ -364,6 +364,22 @@ std::vector<std::shared_ptr<Client>> Engine::find_clients(std::string_view user,
 
 namespace tandem::realtime {
 
+void Engine::shutdown() {
+  disconnect_all(disconnects::shutdown());
+  for (Shard& shard : shards_) {
+    std::unordered_map<std::string, std::shared_ptr<Channel>> dropped;
+    {
+      std::lock_guard shard_lock(shard.mutex);
+      dropped.swap(shard.channels);
+    }
+    for (auto& [name, ch] : dropped) {
+      std::lock_guard lock(ch->mutex);
+      ch->removed = true;
+      ch->subscribers.clear();
+    }
+  }
+}
+
 void Engine::disconnect_all(Disconnect reason) {
   std::vector<std::shared_ptr<Client>> clients;
   {

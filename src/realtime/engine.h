@@ -139,6 +139,11 @@ class Engine {
   // shutdown, which makes SDKs reconnect to another node or later).
   void disconnect_all(Disconnect reason = disconnects::shutdown());
 
+  // Prepares for process exit: disconnect_all() with 3001, then drops every
+  // channel, so no connection is kept alive by the engine once the I/O
+  // threads stop (sessions hold the engine, channels hold the sessions).
+  void shutdown();
+
   void count_slow_disconnect() { slow_disconnects_.fetch_add(1, std::memory_order_relaxed); }
   std::uint64_t slow_disconnects() const { return slow_disconnects_.load(std::memory_order_relaxed); }
 

@@ -15,7 +15,9 @@ before(async () => {
 
 after(async () => {
   for (const c of clients) c.disconnect();
-  await server.stop();
+  // A clean exit also means no sanitizer report in sanitizer builds.
+  const exit = await server.stop();
+  assert.equal(exit.code, 0, `server exited with ${exit.code}; output:\n${server.output().slice(-4000)}`);
   server.cleanup();
 });
 
