@@ -349,7 +349,11 @@ int main(int argc, char** argv) {
   std::int64_t expected = stats.published * std::min(o.channel_size, o.connections);
   auto& lat = stats.latencies_us;
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat.empty() ? 0.0 : lat[static_cast<std::size_t>(p * (lat.size() - 1))] / 1000.0; };
+  auto pct = [&](double p) {
+    if (lat.empty()) return 0.0;
+    auto index = static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1));
+    return lat[index] / 1000.0;
+  };
   std::printf("published %lld publications in %.1f s (target %d/s)\n", static_cast<long long>(stats.published),
               publish_s, o.rate);
   std::printf("deliveries %lld of %lld expected, %.0f per second\n", static_cast<long long>(deliveries),
@@ -357,7 +361,8 @@ int main(int argc, char** argv) {
   std::printf("latency ms: p50 %.2f  p99 %.2f  max %.2f\n", pct(0.5), pct(0.99), lat.empty() ? 0.0 : lat.back() / 1000.0);
   std::printf("connections closed during run: %lld\n", static_cast<long long>(stats.closed));
   if (o.server_pid > 0) {
-    double per_conn_kb = static_cast<double>(idle.rss_kb - before.rss_kb) / std::max<std::int64_t>(1, stats.connected);
+    double per_conn_kb = static_cast<double>(idle.rss_kb - before.rss_kb) /
+                         static_cast<double>(std::max<std::int64_t>(1, stats.connected));
     std::printf("server RSS: %ld KB before, %ld KB with %lld idle connections: %.1f KB per connection\n",
                 before.rss_kb, idle.rss_kb, static_cast<long long>(stats.connected), per_conn_kb);
     std::printf("server CPU during publishing: %.0f%% of one core\n",
