@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -61,6 +63,7 @@ struct Stats {
   std::int64_t failed = 0;
   std::int64_t closed = 0;
   std::int64_t deliveries = 0;
+  std::int64_t frames = 0;  // WebSocket messages received (each may hold several)
   std::int64_t published = 0;
   std::vector<std::uint32_t> latencies_us;  // bounded below
 };
@@ -107,6 +110,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   }
 
   void on_message() {
+    ++stats_.frames;
     auto data = buffer_.cdata();
     std::string_view text(static_cast<const char*>(data.data()), data.size());
     std::int64_t received_us = now_us();
@@ -315,6 +319,8 @@ int main(int argc, char** argv) {
   }
   stats.latencies_us.clear();
   std::int64_t deliveries_before = stats.deliveries;
+  std::int64_t frames_before = stats.frames;
+  ProcessSample self_start = sample_process(getpid());
   auto publish_started = Clock::now();
   auto publish_end = publish_started + std::chrono::seconds(o.duration_s);
   std::int64_t requested = 0;
@@ -341,6 +347,7 @@ int main(int argc, char** argv) {
   ProcessSample load_start = sample_process(o.server_pid);
   run_for(io, std::chrono::seconds(o.duration_s));
   ProcessSample load_end = sample_process(o.server_pid);
+  ProcessSample self_end = sample_process(getpid());
   double publish_s = std::chrono::duration<double>(Clock::now() - publish_started).count();
   run_for(io, std::chrono::seconds(2));  // drain
 
@@ -360,6 +367,10 @@ int main(int argc, char** argv) {
               static_cast<long long>(expected), static_cast<double>(deliveries) / publish_s);
   std::printf("latency ms: p50 %.2f  p99 %.2f  max %.2f\n", pct(0.5), pct(0.99), lat.empty() ? 0.0 : lat.back() / 1000.0);
   std::printf("connections closed during run: %lld\n", static_cast<long long>(stats.closed));
+  std::printf("frames received %lld (%.1f publications per frame); load generator CPU %.0f%% of one core\n",
+              static_cast<long long>(stats.frames - frames_before),
+              static_cast<double>(deliveries) / static_cast<double>(std::max<std::int64_t>(1, stats.frames - frames_before)),
+              100.0 * (self_end.cpu_s - self_start.cpu_s) / publish_s);
   if (o.server_pid > 0) {
     double per_conn_kb = static_cast<double>(idle.rss_kb - before.rss_kb) /
                          static_cast<double>(std::max<std::int64_t>(1, stats.connected));

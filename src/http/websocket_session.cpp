@@ -44,6 +44,8 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     websocket::stream_base::timeout timeouts{kHandshakeTimeout, websocket::stream_base::none(), false};
     ws_.set_option(timeouts);
     ws_.read_message_max(engine_->options().max_message_bytes + 64 * 1024);
+    // Batches are written as single frames: fragmenting them only adds headers.
+    ws_.auto_fragment(false);
 
     // Echo a subprotocol only when asked for the JSON one; browsers fail the
     // handshake when the server names one they did not request.
@@ -97,6 +99,7 @@ class Session final : public realtime::Transport, public std::enable_shared_from
   }
 
   void on_accept(beast::error_code ec) {
+    request_ = {};  // the handshake is done with it; free its headers
     if (ec) {
       spdlog::debug("realtime: WebSocket handshake failed: {}", ec.message());
       return;
@@ -139,7 +142,10 @@ class Session final : public realtime::Transport, public std::enable_shared_from
       client_->handle_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
       arm_timer();
     }
+    // Clients send little after connect (pongs, occasional commands), so the
+    // read buffer is released between messages to keep idle connections small.
     buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
     read_next();
   }
 

@@ -9,7 +9,7 @@ OutgoingQueue::PushResult OutgoingQueue::admit(std::size_t size) {
   if (closed_) {
     return PushResult::closed;
   }
-  if (queue_.size() + held_.size() + 1 > max_messages_ || bytes_ + size > max_bytes_) {
+  if (queue_.size() - head_ + held_.size() + 1 > max_messages_ || bytes_ + size > max_bytes_) {
     return PushResult::overflow;
   }
   return PushResult::queued;
@@ -44,11 +44,11 @@ bool OutgoingQueue::release() {
   if (hold_depth_ > 0 && --hold_depth_ > 0) {
     return false;
   }
-  while (!held_.empty()) {
-    queue_.push_back(std::move(held_.front()));
-    held_.pop_front();
+  for (auto& message : held_) {
+    queue_.push_back(std::move(message));
   }
-  if (writing_ || queue_.empty() || closed_) {
+  held_.clear();
+  if (writing_ || queue_.size() == head_ || closed_) {
     return false;
   }
   writing_ = true;
@@ -58,11 +58,20 @@ bool OutgoingQueue::release() {
 bool OutgoingQueue::take(std::vector<SharedMessage>& out, std::size_t max_batch_bytes) {
   std::lock_guard lock(mutex_);
   std::size_t batch = 0;
-  while (!queue_.empty() && (out.empty() || batch + queue_.front()->size() <= max_batch_bytes)) {
-    batch += queue_.front()->size();
-    bytes_ -= queue_.front()->size();
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+  while (head_ < queue_.size() && (out.empty() || batch + queue_[head_]->size() <= max_batch_bytes)) {
+    batch += queue_[head_]->size();
+    bytes_ -= queue_[head_]->size();
+    out.push_back(std::move(queue_[head_]));
+    ++head_;
+  }
+  // Drop the sent prefix: at once when all is sent, otherwise once it is the
+  // larger half, so a queue that never drains still stays bounded.
+  if (head_ == queue_.size()) {
+    queue_.clear();
+    head_ = 0;
+  } else if (head_ > queue_.size() / 2) {
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
   }
   if (out.empty()) {
     writing_ = false;
@@ -76,6 +85,7 @@ void OutgoingQueue::close(bool drop) {
   closed_ = true;
   if (drop) {
     queue_.clear();
+    head_ = 0;
     held_.clear();
     bytes_ = 0;
   }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -71,8 +70,11 @@ class OutgoingQueue {
   const std::size_t max_messages_;
   const std::size_t max_bytes_;
   mutable std::mutex mutex_;
-  std::deque<SharedMessage> queue_;
-  std::deque<SharedMessage> held_;
+  // Vectors rather than deques: an empty vector allocates nothing, which
+  // matters for thousands of idle connections.
+  std::vector<SharedMessage> queue_;
+  std::size_t head_ = 0;  // first unsent entry of queue_
+  std::vector<SharedMessage> held_;
   std::size_t bytes_ = 0;  // queue_ and held_ together
   int hold_depth_ = 0;
   bool writing_ = false;
