@@ -118,6 +118,13 @@ test('the SDK sees an oversize close as a terminal disconnect with the reason', 
   assert.match(ctx.reason, /limit is 16384 bytes/);
 });
 
+test('an unknown command method closes with 3501', async () => {
+  const raw = await rawConnected('alice');
+  raw.socket.send(JSON.stringify({ id: 2, frobnicate: { channel: 'x' } }));
+  assert.equal((await raw.closed).code, 3501);
+  await assertServing();
+});
+
 test('an id above 2^32-1 closes with 3501', async () => {
   const raw = await rawConnected('alice');
   raw.socket.send('{"id":4294967296,"presence":{"channel":"x"}}');
