@@ -19,7 +19,8 @@
 namespace tandem::ot {
 
 // Applies `op` to `document` in place. All or nothing: on any error the
-// document is left exactly as it was.
+// document is left exactly as it was. Call it as ot::apply: unqualified, the
+// std::vector argument brings std::apply in by argument-dependent lookup.
 Status apply(json::value& document, const Op& op);
 
 // Returns the transformed `op`, to be applied after the concurrent `other`.
