@@ -15,11 +15,6 @@ namespace {
 // helpers in value.cpp to stay well inside the stack.
 constexpr std::size_t kMaxJsonDepth = 512;
 
-struct Request {
-  std::string code;  // set on failure: an ErrorCode name or "invalid_request"
-  std::string message;
-};
-
 json::value error_line(std::string_view code, std::string_view message) {
   return json::object{{"error", json::object{{"code", code}, {"message", message}}}};
 }

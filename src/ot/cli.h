@@ -18,8 +18,8 @@
 namespace tandem::ot {
 
 // Reads one JSON request per line from `in` and writes one JSON line per
-// request to `out`, until end of input. Returns the process exit code (0;
-// bad requests are answered with error lines, not a failed exit).
+// request to `out`, until end of input. Returns the process exit code, 0,
+// because a bad request gets an error line rather than a failed exit.
 int run_cli(std::istream& in, std::ostream& out);
 
 }  // namespace tandem::ot

@@ -1,6 +1,6 @@
 // Errors of the json0 engine. The engine depends on nothing else of Tandem,
-// so it has its own closed set of error kinds; the server maps every one of
-// them to its `invalid_operation` reply.
+// so it has its own closed set of error kinds. The server is to report each
+// of them as `invalid_operation`.
 #pragma once
 
 #include <expected>

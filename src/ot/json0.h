@@ -2,11 +2,11 @@
 // stricter apply. Pure functions over values: no I/O, no shared state, safe
 // to call from any thread on distinct arguments.
 //
-// Differences from ot-json0 (each rejected op is an ErrorCode, never a
-// partial edit): apply checks list bounds, ld/od/sd values, key existence
-// for oi, lm targets, integer list indexes, finite numbers and surrogate
-// pairs; transform treats legacy si/sd and t:"text0" edits of one string as
-// the same kind of edit. docs/ot.md lists the details.
+// Where ot-json0 accepts ops that make replicas drift, apply returns an
+// ErrorCode and changes nothing. It checks list bounds, ld/od/sd values, key
+// existence for oi, lm targets, integer list indexes, finite numbers and
+// surrogate pairs. Transform treats legacy si/sd and t:"text0" edits of one
+// string as the same kind of edit. docs/ot.md lists the details.
 #pragma once
 
 #include <optional>

@@ -165,8 +165,15 @@ Result<Component> parse_component(const json::value& value) {
     } else if (key == "li" || key == "ld" || key == "oi" || key == "od") {
       auto copy = read_value(field, key);
       if (!copy) return std::unexpected(copy.error());
-      auto& slot = key == "li" ? c.li : key == "ld" ? c.ld : key == "oi" ? c.oi : c.od;
-      slot = std::move(*copy);
+      if (key == "li") {
+        c.li = std::move(*copy);
+      } else if (key == "ld") {
+        c.ld = std::move(*copy);
+      } else if (key == "oi") {
+        c.oi = std::move(*copy);
+      } else {
+        c.od = std::move(*copy);
+      }
     } else if (key == "lm") {
       auto index = read_index(field);
       if (!index) return invalid("lm must be a non-negative integer index, got " + json::serialize(field));

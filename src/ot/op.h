@@ -18,8 +18,8 @@ namespace tandem::ot {
 
 namespace json = boost::json;
 
-// Which of two concurrent ops a transform treats as first: on a tie (two
-// inserts at the same place, two replaces of the same key) the left op wins.
+// The role of an op in a transform. On a tie (two inserts at the same place,
+// two replaces of the same key) the left op wins.
 enum class Side { left, right };
 
 // A path step: a list index or an object key. Equality is JavaScript's

@@ -1,7 +1,7 @@
 // Lifts a component transform to whole ops, as ot-json0's
-// lib/bootstrapTransform.js does for both json0 and text0: each component of
-// one op is transformed against each component of the other, and a component
-// that splits in two restarts the transform on the rest of the op.
+// lib/bootstrapTransform.js does for both json0 and text0. Each component of
+// one op is transformed against each component of the other. When a
+// component splits in two, the transform restarts on the rest of the op.
 // Internal header: used by text0.cpp and transform.cpp.
 #pragma once
 

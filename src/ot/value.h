@@ -1,5 +1,6 @@
-// JSON values as JavaScript sees them. Documents and op values are Boost.JSON
-// values; these helpers give them JavaScript number and equality semantics.
+// JSON values with JavaScript semantics. Documents and op values are
+// Boost.JSON values, and these helpers compare and normalize numbers and
+// values the way JavaScript code does.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -10,10 +11,10 @@ namespace tandem::ot {
 
 namespace json = boost::json;
 
-// Largest integer that a JavaScript number holds exactly (2^53).
+// Largest integer that a JavaScript number represents exactly (2^53).
 inline constexpr double kMaxSafeInteger = 9007199254740992.0;
 
-// Returns the number as JavaScript holds it (a double). Precondition: is_number().
+// Returns the number as a double, as JavaScript stores it. Precondition: is_number().
 double to_double(const json::value& number);
 
 // Returns the canonical value of a JavaScript number: an int64 when the

@@ -1,7 +1,7 @@
-// Hand-written json0 cases: the tricky transform pairs (each checked against
-// ot-json0 1.1.0 and against a result worked out by hand), the known
-// ot-json0 non-convergences and what Tandem does instead, and one rejection
-// test for each rule where Tandem's apply is stricter than ot-json0's.
+// Hand-written json0 cases. Each tricky transform pair is checked against
+// ot-json0 1.1.0 and against a result worked out by hand. The known ot-json0
+// non-convergences show what Tandem does instead, and each rule where
+// Tandem's apply is stricter than ot-json0's has a rejection test.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -1,8 +1,8 @@
 // Real input: replays every editing trace through `tandem ot` as json0 string
 // edits on {"text": ""} and checks the final text against the trace's
-// endContent. Ops go in chunks of transactions, each chunk as one op, so
-// long multi-component ops are exercised too; chunks alternate between the
-// legacy si/sd form and the t:"text0" form.
+// endContent. Each chunk of transactions goes as one op, so long
+// multi-component ops are exercised too. Chunks alternate between the legacy
+// si/sd form and the t:"text0" form.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 

@@ -1,5 +1,5 @@
 // A client for `tandem ot`: one long-lived child process that receives JSON
-// request lines on stdin and answers each with one JSON line, in order.
+// request lines on stdin and replies to each with one JSON line, in order.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
@@ -74,9 +74,9 @@ function pathsEqual(a, b) {
   return a.length === b.length && a.every((step, i) => step === b[i]);
 }
 
-// The cursor rule, written with ot-json0's own pieces: edits of the cursor's
-// string move the offset as text0.transformCursor does; anything else moves
-// the path as it moves an edit inside that string.
+// The cursor rule, written with ot-json0's own pieces. Edits of the cursor's
+// string move the offset as text0.transformCursor does. Any other component
+// moves the path as it moves an edit inside that string.
 export function referenceCursor(cursor, op, side) {
   let { path, offset } = cursor;
   for (const c of op) {

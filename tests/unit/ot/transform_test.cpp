@@ -79,7 +79,8 @@ TEST(Cursor, FollowsTextAndStructure) {
   Cursor cursor{{std::string("l"), std::int64_t{1}}, 2};
   auto op = parse_op_text(R"([{"p":["l",0],"li":"new"},{"p":["l",2],"t":"text0","o":[{"p":0,"i":"ab"}]}])");
   auto moved = transform_cursor(cursor, op, Side::left);
-  ASSERT_TRUE(moved && *moved);
+  ASSERT_TRUE(moved);
+  ASSERT_TRUE(moved->has_value());
   EXPECT_EQ(json::serialize(path_to_json((*moved)->path)), R"(["l",2])");
   EXPECT_EQ((*moved)->offset, 4);
 
@@ -145,7 +146,8 @@ TEST(Convergence, RandomConcurrentPairsConverge) {
 
     auto a_left = transform(a, b, Side::left);
     auto b_right = transform(b, a, Side::right);
-    ASSERT_TRUE(a_left && b_right) << dump(a) << " vs " << dump(b);
+    ASSERT_TRUE(a_left) << dump(a) << " vs " << dump(b);
+    ASSERT_TRUE(b_right) << dump(b) << " vs " << dump(a);
 
     auto via_a = doc;
     auto via_b = doc;
