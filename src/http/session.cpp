@@ -54,7 +54,11 @@ Response run_handler(const Router& router, Request& request, std::string& route)
   // Handlers return errors as values; anything thrown (allocation failure, a
   // library bug) stops here and becomes a logged 500.
   try {
-    return (*match.handler)(request);
+    Response response = (*match.handler)(request);
+    if (response.status >= 500) {
+      spdlog::error("{} {} failed with {}: {}", request.method, request.path, response.status, response.body);
+    }
+    return response;
   } catch (const std::exception& error) {
     spdlog::error("handler for {} {} threw: {}", request.method, request.path, error.what());
     return error_response({ErrorCode::internal, "internal error; see the server log", std::nullopt});
@@ -114,7 +118,7 @@ void Session::on_read(beast::error_code ec) {
 }
 
 void Session::reject_unreadable(beast::error_code ec) {
-  // The request could not be parsed: answer once and close, because the
+  // The request could not be parsed, so send one error response and close, because the
   // position of the next request in the stream is unknown.
   Error error{ErrorCode::invalid_request, fmt::format("malformed HTTP request: {}", ec.message()), std::nullopt};
   if (ec == bhttp::error::body_limit) {

@@ -67,10 +67,10 @@ struct DocumentMetaUpdate {
   std::int64_t edited_at = 0;
 };
 
-// Opaque position in the newest-first listing. Encodes (updated_at, sequence)
-// of the last row returned, so pages stay correct while documents change:
-// a document updated after the page was read moves to the front and is not
-// returned twice; none that existed and was unchanged is skipped.
+// Opaque position in the newest-first listing. Encodes the position in update
+// order of the last row returned, so pages stay correct while documents
+// change: a document updated after the page was read moves to the front and
+// is not returned twice; none that existed and was unchanged is skipped.
 struct ListQuery {
   std::string workspace_id;
   std::optional<std::string> tag;
@@ -105,6 +105,10 @@ struct SearchHit {
 struct SearchPage {
   std::vector<SearchHit> results;
   std::int64_t total = 0;  // all matches in the workspace (and tag), not just this page
+  // False when counting stopped at the store's cap: `total` is then a lower
+  // bound ("1000+"), because an exact count of a very common word costs more
+  // than the search itself.
+  bool total_is_exact = true;
 };
 
 }  // namespace tandem::storage

@@ -9,6 +9,9 @@
 // - Errors are returned as values; no exception escapes a method.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,8 +72,12 @@ class Store {
 
 struct SqliteOptions {
   std::string path;              // database file; created when missing
-  int read_connections = 4;      // size of the read-only connection pool
+  int read_connections = 4;      // size of the read-only connection pool, 1 to 64
   int busy_timeout_ms = 5000;    // wait for a lock before failing, in milliseconds
+  // Optional: called on the writer thread after every group commit with the
+  // COMMIT duration and the number of writes in the group (for metrics). Must
+  // be quick and must not call back into the store.
+  std::function<void(std::chrono::nanoseconds, std::size_t)> on_commit;
 };
 
 // Opens (creating and migrating as needed) a SQLite store. Fails with

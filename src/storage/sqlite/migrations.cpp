@@ -1,0 +1,209 @@
+#include "storage/sqlite/migrations.h"
+
+#include <string_view>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/ids.h"
+#include "search/text.h"
+#include "search/tokens.h"
+#include "storage/sqlite/schema.h"
+
+namespace tandem::storage::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  Status (*apply)(Connection&);
+};
+
+Status create_core_tables(Connection& connection) {
+  return connection.exec(R"sql(
+    CREATE TABLE users (
+      id    TEXT PRIMARY KEY,
+      name  TEXT NOT NULL,
+      email TEXT NOT NULL
+    );
+    CREATE TABLE workspaces (
+      id         TEXT PRIMARY KEY,
+      name       TEXT NOT NULL,
+      created_by TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE members (
+      workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+      user_id      TEXT NOT NULL,
+      role         INTEGER NOT NULL CHECK (role BETWEEN 0 AND 3),
+      PRIMARY KEY (workspace_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX members_by_user ON members (user_id);
+
+    -- rev: position in update order, from one counter for the whole file.
+    -- Every write of a document takes a new, higher rev, so newest first is
+    -- a descending index scan.
+    CREATE TABLE documents (
+      id             TEXT PRIMARY KEY,
+      workspace_id   TEXT NOT NULL REFERENCES workspaces (id),
+      title          TEXT NOT NULL,
+      content        TEXT NOT NULL,
+      version        INTEGER NOT NULL DEFAULT 0,
+      tags           TEXT NOT NULL,
+      created_by     TEXT NOT NULL,
+      last_edited_by TEXT NOT NULL,
+      created_at     INTEGER NOT NULL,
+      updated_at     INTEGER NOT NULL,
+      rev            INTEGER NOT NULL UNIQUE,
+      deleted_at     INTEGER
+    );
+    CREATE INDEX documents_by_workspace ON documents (workspace_id, rev)
+      WHERE deleted_at IS NULL;
+
+    CREATE TABLE document_tags (
+      document_id  TEXT NOT NULL REFERENCES documents (id),
+      tag          TEXT NOT NULL,
+      workspace_id TEXT NOT NULL,
+      rev          INTEGER NOT NULL,
+      PRIMARY KEY (document_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX document_tags_by_tag ON document_tags (workspace_id, tag, rev);
+  )sql");
+}
+
+// Adds the full-text index and fills it from the documents already stored.
+Status create_search_index(Connection& connection) {
+  Status created = connection.exec(R"sql(
+    ALTER TABLE documents ADD COLUMN search_rowid INTEGER;
+    CREATE UNIQUE INDEX documents_by_search_rowid ON documents (search_rowid);
+    CREATE VIRTUAL TABLE document_search USING fts5 (
+      title, body, meta,
+      prefix = '1 2 3',
+      tokenize = 'unicode61 remove_diacritics 2'
+    );
+  )sql");
+  if (!created) {
+    return created;
+  }
+
+  auto documents = connection.prepare(
+      "SELECT id, workspace_id, title, content, tags, rev FROM documents "
+      "WHERE deleted_at IS NULL");
+  if (!documents) {
+    return std::unexpected(documents.error());
+  }
+  for (;;) {
+    Result<bool> row = documents->step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row) {
+      return {};
+    }
+    Result<std::vector<std::string>> tags = parse_tags(documents->text(4));
+    Result<std::string> body = search::extract_text(documents->text(3));
+    if (!tags || !body) {
+      return fail(ErrorCode::internal,
+                  fmt::format("document {} has unreadable content or tags", documents->text(0)));
+    }
+    IndexRow index{documents->integer(5), documents->text(2), *body,
+                   search::meta_text(documents->text(1), *tags)};
+    Status inserted = insert_index_row(connection, index);
+    if (!inserted) {
+      return inserted;
+    }
+    auto link = connection.prepare("UPDATE documents SET search_rowid = ?1 WHERE id = ?2");
+    if (!link) {
+      return std::unexpected(link.error());
+    }
+    Status linked = link->bind(1, index.rowid).bind(2, documents->text(0)).run();
+    if (!linked) {
+      return linked;
+    }
+  }
+}
+
+constexpr Migration kMigrations[] = {
+    {1, "core tables", &create_core_tables},
+    {2, "full-text search index", &create_search_index},
+};
+
+Status apply_one(Connection& connection, const Migration& migration) {
+  Status begun = connection.exec("BEGIN IMMEDIATE");
+  if (!begun) {
+    return begun;
+  }
+
+  Status applied = migration.apply(connection);
+  if (applied) {
+    auto record = connection.prepare(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
+    applied = record ? record->bind(1, std::int64_t{migration.version})
+                           .bind(2, migration.name)
+                           .bind(3, now_unix_ms())
+                           .run()
+                     : Status(std::unexpected(record.error()));
+  }
+  if (applied) {
+    applied = connection.exec("COMMIT");
+  }
+  if (!applied) {
+    (void)connection.exec("ROLLBACK");
+    return fail(ErrorCode::internal,
+                fmt::format("schema migration {} ({}) failed on {}: {}", migration.version,
+                            migration.name, connection.path(), applied.error().message));
+  }
+  spdlog::info("storage: applied schema migration {} ({}) to {}", migration.version,
+               migration.name, connection.path());
+  return {};
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  return kMigrations[std::size(kMigrations) - 1].version;
+}
+
+Result<int> current_schema_version(Connection& connection) {
+  Status table = connection.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  if (!table) {
+    return std::unexpected(table.error());
+  }
+  auto query = connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!query) {
+    return std::unexpected(query.error());
+  }
+  Result<bool> row = query->step();
+  if (!row) {
+    return std::unexpected(row.error());
+  }
+  return static_cast<int>(query->integer(0));
+}
+
+Status migrate(Connection& connection, int target) {
+  Result<int> current = current_schema_version(connection);
+  if (!current) {
+    return std::unexpected(current.error());
+  }
+  if (*current > latest_schema_version()) {
+    return fail(ErrorCode::internal,
+                fmt::format("database {} has schema version {}, newer than the {} this "
+                            "build supports; run a newer tandem binary",
+                            connection.path(), *current, latest_schema_version()));
+  }
+
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= *current || migration.version > target) {
+      continue;
+    }
+    Status applied = apply_one(connection, migration);
+    if (!applied) {
+      return applied;
+    }
+  }
+  return {};
+}
+
+}  // namespace tandem::storage::sqlite

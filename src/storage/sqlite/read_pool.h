@@ -1,0 +1,55 @@
+// A fixed pool of read-only connections. In WAL mode readers never block the
+// writer nor each other; each read runs in its own snapshot transaction.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/error.h"
+#include "storage/sqlite/connection.h"
+
+namespace tandem::storage::sqlite {
+
+class ReadPool {
+ public:
+  // Opens `size` read-only connections to `path` (which must exist).
+  static Result<std::unique_ptr<ReadPool>> open(const std::string& path, int size,
+                                                int busy_timeout_ms);
+
+  // Runs `read` on a leased connection inside BEGIN ... COMMIT, so every
+  // statement in it sees the same snapshot. Waits while all connections are
+  // leased. Thread-safe.
+  template <class Function>
+  auto with_snapshot(Function&& read) -> decltype(read(std::declval<Connection&>())) {
+    Lease lease(*this);
+    Status begun = lease.connection().exec("BEGIN");
+    if (!begun) {
+      return std::unexpected(begun.error());
+    }
+    auto result = read(lease.connection());
+    (void)lease.connection().exec("COMMIT");
+    return result;
+  }
+
+ private:
+  class Lease {
+   public:
+    explicit Lease(ReadPool& pool);
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection& connection() { return *connection_; }
+
+   private:
+    ReadPool& pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mutex_
+};
+
+}  // namespace tandem::storage::sqlite

@@ -1,0 +1,87 @@
+// The SQLite implementation of Store (see storage/store.h for the contract and
+// docs/storage.md for the schema and durability design).
+//
+// Writes go through the single Writer thread (group commit); reads use a pool
+// of read-only connections, each read in one snapshot. Fields marked "writer
+// thread" are touched only inside write functions, which the Writer runs one
+// at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "storage/sqlite/read_pool.h"
+#include "storage/sqlite/writer.h"
+#include "storage/store.h"
+
+namespace tandem::storage::sqlite {
+
+// Upper bounds that the store enforces itself (handlers may set lower ones).
+inline constexpr int kMaxListLimit = 1000;
+inline constexpr int kMaxSearchLimit = 100;
+inline constexpr int kMaxSearchOffset = 10000;
+// Search counts matches up to this number; beyond it, `total` is this number
+// and SearchPage::total_is_exact is false.
+inline constexpr std::int64_t kSearchTotalCap = 1000;
+// Relevance ranking scores at most this many of the newest text matches plus
+// this many of the newest title matches (see docs/search.md).
+inline constexpr int kRelevanceCandidates = 500;
+
+class SqliteStore final : public Store {
+ public:
+  // Use open_sqlite_store(); this constructor takes over opened parts.
+  SqliteStore(const SqliteOptions& options, std::unique_ptr<Writer> writer,
+              std::unique_ptr<ReadPool> readers, std::int64_t last_sequence,
+              std::int64_t last_updated_at);
+  // Finishes queued writes and closes every connection.
+  ~SqliteStore() override;
+
+  bool ready() const override;
+
+  Status upsert_user(const User& user) override;
+  Result<std::optional<User>> find_user(std::string_view user_id) override;
+
+  Status create_workspace(const Workspace& workspace) override;
+  Result<std::optional<Workspace>> find_workspace(std::string_view workspace_id) override;
+  Result<std::vector<WorkspaceMembership>> list_workspaces(std::string_view user_id) override;
+  Result<std::optional<Role>> member_role(std::string_view workspace_id,
+                                          std::string_view user_id) override;
+  Result<std::vector<Member>> list_members(std::string_view workspace_id) override;
+  Status put_member(std::string_view workspace_id, std::string_view user_id,
+                    Role role) override;
+  Status remove_member(std::string_view workspace_id, std::string_view user_id) override;
+
+  Result<Document> create_document(const NewDocument& document) override;
+  Result<std::optional<Document>> find_document(std::string_view document_id) override;
+  Result<DocumentPage> list_documents(const ListQuery& query) override;
+  Result<Document> update_document_meta(std::string_view document_id,
+                                        const DocumentMetaUpdate& update) override;
+  Status delete_document(std::string_view document_id) override;
+
+  Result<SearchPage> search(const SearchQuery& query) override;
+
+  // The writer, for write kinds added by later code (see writer.h).
+  Writer& writer() { return *writer_; }
+
+ private:
+  // Takes the next position in update order (writer thread).
+  std::int64_t next_sequence();
+  // Returns max(requested, every updated_at handed out so far), so update
+  // order and updated_at order agree even if the clock steps back (writer
+  // thread).
+  std::int64_t monotonic_updated_at(std::int64_t requested);
+
+  Result<SearchPage> search_by_recency(Connection& connection, const std::string& match,
+                                       const SearchQuery& query);
+  Result<SearchPage> search_by_relevance(Connection& connection, const std::string& match,
+                                         const std::string& title_match,
+                                         const SearchQuery& query);
+
+  std::string path_;
+  std::unique_ptr<ReadPool> readers_;
+  std::unique_ptr<Writer> writer_;
+  std::int64_t last_sequence_;    // writer thread
+  std::int64_t last_updated_at_;  // writer thread
+};
+
+}  // namespace tandem::storage::sqlite
