@@ -13,6 +13,8 @@
 
 namespace tandem::ot {
 
+// NOTE: the recursion depth can reach the number of components of `left`,
+// so callers must bound op sizes (a 100,000-component op may exhaust the stack).
 // TransformComponent: Status(std::vector<C>& dest, const C& c, const C& other, Side).
 // Append: Status(std::vector<C>& dest, C c).
 template <class C, class TransformComponent, class Append>

@@ -68,6 +68,9 @@ export function randomValue(rng, depth = 0) {
 }
 
 export function randomDocument(rng) {
+  // A few documents are a bare string or number, for root-level edits.
+  if (rng.chance(0.03)) return randomText(rng, 10);
+  if (rng.chance(0.02)) return rng.range(-5, 5);
   const doc = { text: randomText(rng, 10), list: [], n: rng.range(-5, 5) };
   const items = rng.int(5);
   for (let i = 0; i < items; i++) doc.list.push(randomValue(rng, 1));
@@ -172,7 +175,7 @@ export function randomOp(rng, doc, form) {
 
 // A cursor inside a random string of the document, or null if there is none.
 export function randomCursor(rng, doc) {
-  const strings = collect(doc, [], []).filter((node) => typeof node.value === 'string' && node.path.length > 0);
+  const strings = collect(doc, [], []).filter((node) => typeof node.value === 'string');
   if (strings.length === 0) return null;
   const { path, value } = rng.pick(strings);
   return { path, offset: rng.pick(boundaries(value)) };
