@@ -149,7 +149,10 @@ json::value handle_line(std::string_view line) {
   options.max_depth = kMaxJsonDepth;
   json::error_code ec;
   json::value request = json::parse(line, ec, {}, options);
-  if (ec) return error_line("invalid_request", "input line is not valid JSON: " + ec.message());
+  if (ec) {
+    return error_line("invalid_request", "input line is not valid JSON (" + ec.message() +
+                                             "); strings must be valid UTF-8 without lone surrogates");
+  }
   return dispatch(request);
 }
 

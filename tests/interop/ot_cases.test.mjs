@@ -207,6 +207,16 @@ describe('stricter apply rejects', () => {
   test('lone surrogates in the input are rejected', async () => {
     const reply = await engine.call('apply', { text: '' }, [{ p: ['text', 0], si: '\ud800' }]);
     assert.equal(reply.error?.code, 'invalid_request');
+    assert.match(reply.error.message, /lone surrogates/);
+  });
+
+  test('invalid UTF-8 in the input is rejected', async () => {
+    const head = Buffer.from('{"fn":"apply","args":[{"text":""},[{"p":["text",0],"si":"');
+    const tail = Buffer.from('"}]]}');
+    const reply = await engine.raw(Buffer.concat([head, Buffer.from([0xc3, 0x28]), tail]));
+    assert.equal(reply.error?.code, 'invalid_request');
+    const valid = await engine.raw(Buffer.concat([head, Buffer.from([0xc3, 0xa9]), tail]));
+    assert.deepEqual(valid, { result: { text: 'é' } });
   });
 
   test('unknown fn and wrong arity get clear errors', async () => {

@@ -38,6 +38,13 @@ export class OtEngine {
     return Promise.all(replies);
   }
 
+  // Sends raw bytes as one request line, for input that JSON.stringify cannot produce.
+  raw(bytes) {
+    const reply = new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
+    this.child.stdin.write(Buffer.concat([bytes, Buffer.from('\n')]));
+    return reply;
+  }
+
   async call(fn, ...args) {
     const [reply] = await this.batch([[fn, args]]);
     return reply;
