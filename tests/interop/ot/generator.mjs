@@ -159,11 +159,12 @@ export function randomComponent(rng, doc, form) {
   return { p: path, od: clone(value), oi: randomValue(rng, 1) };
 }
 
-// An op of 1 to 3 components; each one is valid after the ones before it.
+// An op of 1 to 6 components (mostly 1 to 3); each one is valid after the
+// ones before it.
 export function randomOp(rng, doc, form) {
   let current = clone(doc);
   const op = [];
-  const length = rng.chance(0.6) ? 1 : 1 + rng.int(3);
+  const length = rng.chance(0.6) ? 1 : 1 + rng.int(rng.chance(0.2) ? 6 : 3);
   for (let attempts = 0; op.length < length && attempts < 20; attempts++) {
     const c = randomComponent(rng, current, form);
     if (!c) continue;
