@@ -226,3 +226,43 @@ describe('stricter apply rejects', () => {
     assert.match(arity.error.message, /apply takes 2 arguments, got 1/);
   });
 });
+
+// compose and normalize quirks, each compared with ot-json0 and with the
+// result worked out by hand.
+const composeCases = [
+  { name: 'merges only with the last component',
+    fn: 'compose', args: [[{ p: ['n'], na: 1 }, { p: ['m'], na: 1 }], [{ p: ['n'], na: 2 }]],
+    result: [{ p: ['n'], na: 1 }, { p: ['m'], na: 1 }, { p: ['n'], na: 2 }] },
+  { name: 'li then ld of a primitive cancels',
+    fn: 'compose', args: [[{ p: ['l', 0], li: 1 }], [{ p: ['l', 0], ld: 1 }]], result: [] },
+  { name: 'li then ld of an object stays',
+    fn: 'compose', args: [[{ p: ['l', 0], li: {} }], [{ p: ['l', 0], ld: {} }]],
+    result: [{ p: ['l', 0], li: {} }, { p: ['l', 0], ld: {} }] },
+  { name: 'od then oi becomes a replace',
+    fn: 'compose', args: [[{ p: ['k'], od: 1 }], [{ p: ['k'], oi: 2 }]], result: [{ p: ['k'], od: 1, oi: 2 }] },
+  { name: 'oi then od cancels',
+    fn: 'compose', args: [[{ p: ['k'], oi: 1 }], [{ p: ['k'], od: 1 }]], result: [] },
+  { name: 'no-op lm dropped after the same path',
+    fn: 'compose', args: [[{ p: ['l', 1], ld: 'x' }], [{ p: ['l', 1], lm: 1 }]], result: [{ p: ['l', 1], ld: 'x' }] },
+  { name: 'no-op lm kept as the first component',
+    fn: 'normalize', args: [[{ p: ['l', 1], lm: 1 }]], result: [{ p: ['l', 1], lm: 1 }] },
+  { name: 'empty si kept as the first component',
+    fn: 'normalize', args: [[{ p: ['s', 0], si: '' }]], result: [{ p: ['s', 0], si: '' }] },
+  { name: 'empty si dropped after an edit of the string',
+    fn: 'normalize', args: [[{ p: ['s', 0], si: 'a' }, { p: ['s', 1], si: '' }]], result: [{ p: ['s', 0], si: 'a' }] },
+  { name: 'sd then sd at one offset merge',
+    fn: 'compose', args: [[{ p: ['s', 2], sd: 'cd' }], [{ p: ['s', 1], sd: 'b' }]], result: [{ p: ['s', 1], sd: 'bcd' }] },
+  { name: 'legacy and text0 edits do not merge',
+    fn: 'compose', args: [[{ p: ['s', 0], si: 'a' }], [{ p: ['s'], t: 'text0', o: [{ p: 1, i: 'b' }] }]],
+    result: [{ p: ['s', 0], si: 'a' }, { p: ['s'], t: 'text0', o: [{ p: 1, i: 'b' }] }] },
+];
+
+describe('compose and normalize quirks', () => {
+  for (const row of composeCases) {
+    test(row.name, async () => {
+      const reply = await engine.call(row.fn, ...row.args);
+      assert.deepEqual(reply, { result: row.result });
+      assert.deepEqual(reply, reference(row.fn, row.args), 'differs from ot-json0');
+    });
+  }
+});
