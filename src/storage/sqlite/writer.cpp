@@ -138,16 +138,19 @@ bool Writer::run_jobs(std::vector<Job>& batch, std::vector<Status>& results,
 
     results[i] = run_one(batch[i]);
 
-    Status closed = results[i] ? connection_->exec("RELEASE write")
-                               : connection_->exec("ROLLBACK TO write; RELEASE write");
-    if (!closed) {
-      abort_error = closed.error();
-      return false;
-    }
+    // After an I/O error SQLite may have rolled back the whole transaction;
+    // either way nothing in this batch can be trusted any more.
     if (connection_->fatal_error() != SQLITE_OK || sqlite3_get_autocommit(connection_->handle())) {
       abort_error = results[i] ? Error{ErrorCode::internal,
                                        "the write transaction ended unexpectedly", std::nullopt}
                                : results[i].error();
+      return false;
+    }
+
+    Status closed = results[i] ? connection_->exec("RELEASE write")
+                               : connection_->exec("ROLLBACK TO write; RELEASE write");
+    if (!closed) {
+      abort_error = closed.error();
       return false;
     }
   }
