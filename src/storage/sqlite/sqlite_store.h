@@ -23,9 +23,8 @@ inline constexpr int kMaxSearchOffset = 10000;
 // Search counts matches up to this number; beyond it, `total` is this number
 // and SearchPage::total_is_exact is false.
 inline constexpr std::int64_t kSearchTotalCap = 1000;
-// Relevance ranking scores at most this many of the newest text matches plus
-// this many of the newest title matches (see docs/search.md).
-inline constexpr int kRelevanceCandidates = 500;
+// Relevance sort ranks the newest kSearchTotalCap + 1 matches, plus the 200
+// newest title matches when there are more (see docs/search.md).
 
 class SqliteStore final : public Store {
  public:
