@@ -47,6 +47,7 @@ struct Settings {
   int queries = 200;
   int seed = 42;
   double time_limit_s = 900;
+  bool verbose = false;
 };
 
 std::vector<Paragraph> load_corpus(const std::string& path, int limit) {
@@ -250,6 +251,7 @@ void measure_search(Store& store, const std::vector<Paragraph>& corpus, const Se
       std::vector<double> all;
       for (const auto& [name, queries] : classes) {
         std::vector<double> samples;
+        std::vector<std::pair<double, std::string>> slowest;
         double hits = 0;
         for (int i = 0; i < settings.queries && !deadline_passed(deadline); ++i) {
           SearchQuery query{workspace_id(static_cast<int>(random() % settings.workspaces)),
@@ -266,8 +268,15 @@ void measure_search(Store& store, const std::vector<Paragraph>& corpus, const Se
           }
           hits += static_cast<double>(page->total);
           samples.push_back(ms);
+          slowest.emplace_back(ms, query.text);
         }
         all.insert(all.end(), samples.begin(), samples.end());
+        if (settings.verbose) {
+          std::sort(slowest.rbegin(), slowest.rend());
+          for (std::size_t k = 0; k < std::min<std::size_t>(3, slowest.size()); ++k) {
+            std::fprintf(stderr, "slow: %.2f ms %s\n", slowest[k].first, slowest[k].second.c_str());
+          }
+        }
         const Percentiles result = percentiles(samples);
         std::printf("| %s | %s | %s | %zu | %.2f | %.2f | %.2f | %.0f |\n",
                     sort == SearchSort::updated_at ? "updated_at" : "relevance",
@@ -298,6 +307,7 @@ int main(int argc, char** argv) {
   app.add_option("--updates", settings.updates, "title updates to time");
   app.add_option("--queries", settings.queries, "queries per class, sort and tag filter");
   app.add_option("--time-limit", settings.time_limit_s, "stop every loop after this, seconds");
+  app.add_flag("--verbose", settings.verbose, "print the three slowest queries of each row");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
 

@@ -68,7 +68,7 @@ Result<std::vector<Candidate>> scan_matches(Connection& connection, const std::s
   }
 }
 
-// Sets total from the number of matches scanned (at most kSearchTotalCap + 1).
+// Sets total from the number of matches scanned, capped at kSearchTotalCap.
 void set_total(std::size_t scanned, SearchPage& page) {
   const auto counted = static_cast<std::int64_t>(scanned);
   page.total = std::min(counted, kSearchTotalCap);
@@ -178,16 +178,16 @@ Result<SearchPage> SqliteStore::search_by_relevance(Connection& connection,
                                                     const std::string& match,
                                                     const std::string& title_match,
                                                     const SearchQuery& query) {
-  // Candidates: the newest kSearchTotalCap + 1 matches (which also give the
-  // total) and the newest title matches, so an old document whose title
-  // matches still competes.
+  // Candidates: the newest kRelevanceCandidates matches (which also give the
+  // total) and, when there are more, the newest title matches, so an old
+  // document whose title matches still competes.
   Result<std::vector<Candidate>> candidates =
-      scan_matches(connection, match, kSearchTotalCap + 1, true);
+      scan_matches(connection, match, kRelevanceCandidates + 1, true);
   if (!candidates) {
     return std::unexpected(candidates.error());
   }
   const std::size_t scanned = candidates->size();
-  if (scanned > static_cast<std::size_t>(kSearchTotalCap)) {
+  if (scanned > static_cast<std::size_t>(kRelevanceCandidates)) {
     Result<std::vector<Candidate>> titles =
         scan_matches(connection, title_match, kTitleCandidates, true);
     if (!titles) {
