@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxQueryBytes = 1024;
 // Returns an FTS5 expression such as `"fast" "collab"*` that matches
 // documents containing every word, the last one as a prefix. Returns an empty
 // string when the text has no searchable word (empty, only punctuation or
-// emoji): callers then answer with no results instead of running a query.
+// emoji): callers then return no results instead of running a query.
 // Pure and thread-safe.
 std::string build_match_expression(std::string_view user_text);
 
@@ -59,7 +59,8 @@ template <class Visit>
 void for_each_token(std::string_view text, Visit&& visit);
 
 // True when the code point is a token character for the unicode61 tokenizer
-// (letters, numbers, private use), as far as this approximation knows.
+// (letters, numbers, private use). This is an approximation: a few letters and
+// numbers inside punctuation and symbol blocks count as separators.
 bool is_token_code_point(char32_t code_point);
 
 namespace detail {

@@ -2,8 +2,8 @@
 // with the matching words wrapped in <mark>...</mark>.
 //
 // Snippets are built here from the stored text and the query terms instead of
-// with FTS5's snippet(), so a search needs only one evaluation of its FTS5
-// query (a prefix query is expensive to evaluate; see docs/search.md).
+// with FTS5's snippet(). That way a search evaluates its FTS5 query only once,
+// which matters because evaluating a prefix term is expensive (docs/search.md).
 #pragma once
 
 #include <cstddef>

@@ -33,7 +33,8 @@ TEST_F(DocumentsTest, CreateAndFind) {
   EXPECT_EQ(created.tags, (std::vector<std::string>{"a", "b"}));
 
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   const Document& document = **found;
   EXPECT_EQ(document.workspace_id, "w1");
   EXPECT_EQ(document.title, "Title");
@@ -74,7 +75,8 @@ TEST_F(DocumentsTest, UpdateMetaChangesTitleAndTags) {
       "d1", DocumentMetaUpdate{std::nullopt, std::vector<std::string>{"y", "z"}, "u3", 4000});
   ASSERT_TRUE(updated);
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->title, "New");
   EXPECT_EQ((*found)->tags, (std::vector<std::string>{"y", "z"}));
   EXPECT_EQ((*found)->last_edited_by, "u3");
@@ -221,7 +223,8 @@ TEST_F(DocumentsTest, SurvivesReopen) {
   make_document("w1", "d1", "kept", R"({"t":"body"})", {"k"});
   reopen_store();
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->title, "kept");
   EXPECT_EQ((*found)->tags, std::vector<std::string>{"k"});
 

@@ -73,7 +73,8 @@ TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
   ASSERT_EQ(hits->results.size(), 1u);
   EXPECT_EQ(hits->results[0].id, "d1");
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->version, 4);
 
   // New writes continue above the migrated positions.

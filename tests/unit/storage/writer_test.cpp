@@ -228,14 +228,16 @@ TEST_P(StickyErrorTest, FailedWriteDisablesWrites) {
 
   // Reads still work, and a restart recovers the committed state.
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   reopen_store();
   EXPECT_TRUE(store_->ready());
   auto lost = store_->find_document("big");
   ASSERT_TRUE(lost);
   EXPECT_FALSE(lost->has_value());
   found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   make_document("w1", "d3", "after restart");
 }
 
