@@ -122,7 +122,12 @@ bool decode_token_char(std::string_view text, std::size_t pos, std::size_t& leng
 
 std::string fold_token(std::string_view token) {
   std::string folded;
-  folded.reserve(token.size());
+  fold_token(token, folded);
+  return folded;
+}
+
+void fold_token(std::string_view token, std::string& folded) {
+  folded.clear();
   for (std::size_t pos = 0; pos < token.size();) {
     const Decoded decoded = decode_utf8(token, pos);
     const char32_t c = decoded.code_point;
@@ -135,7 +140,6 @@ std::string fold_token(std::string_view token) {
     }
     pos += decoded.length;
   }
-  return folded;
 }
 
 QueryTerms query_terms(std::string_view user_text) {
@@ -226,12 +230,10 @@ namespace {
 
 std::string build_query(std::string_view workspace_id, const std::string* tag,
                         std::string_view columns, std::string_view text_expression) {
+  // The tag token already names the workspace, so it replaces the workspace
+  // token instead of adding a third list to intersect.
   std::string query = "meta : ";
-  query += workspace_token(workspace_id);
-  if (tag != nullptr) {
-    query += " AND meta : ";
-    query += tag_token(*tag);
-  }
+  query += tag != nullptr ? tag_token(workspace_id, *tag) : workspace_token(workspace_id);
   query += " AND ";
   query += columns;
   query += " : (";

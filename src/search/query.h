@@ -28,7 +28,8 @@ std::string build_match_expression(std::string_view user_text);
 
 // Returns the FTS5 query for a search inside one workspace, optionally limited
 // to one tag: the text expression restricted to the title and body columns,
-// ANDed with the workspace and tag tokens of the meta column. `text_expression`
+// ANDed with the workspace token of the meta column, or with the tag token
+// (which includes the workspace) when a tag is given. `text_expression`
 // comes from build_match_expression and must not be empty.
 std::string build_filtered_query(std::string_view workspace_id,
                                  const std::string* tag,
@@ -52,6 +53,9 @@ QueryTerms query_terms(std::string_view user_text);
 // removed ("Crème" -> "creme"), close to what the unicode61 tokenizer with
 // remove_diacritics stores. Other characters are kept as they are.
 std::string fold_token(std::string_view token);
+
+// Same as fold_token, writing into `out` (cleared first) to reuse its buffer.
+void fold_token(std::string_view token, std::string& out);
 
 // Calls visit(begin, end) with the byte range of every token of `text`, in
 // order, splitting where is_token_code_point is false.

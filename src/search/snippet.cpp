@@ -12,8 +12,9 @@ struct Token {
   int term = -1;  // index of the matched term, or -1
 };
 
-int match_term(std::string_view token, const QueryTerms& terms) {
-  const std::string folded = fold_token(token);
+// `folded` is scratch space, reused across calls to avoid an allocation per token.
+int match_term(std::string_view token, const QueryTerms& terms, std::string& folded) {
+  fold_token(token, folded);
   const std::size_t count = terms.words.size();
   for (std::size_t i = 0; i < count; ++i) {
     const std::string& word = terms.words[i];
@@ -27,8 +28,9 @@ int match_term(std::string_view token, const QueryTerms& terms) {
 
 std::vector<Token> tokenize(std::string_view text, const QueryTerms& terms) {
   std::vector<Token> tokens;
+  std::string folded;
   for_each_token(text, [&](std::size_t begin, std::size_t end) {
-    tokens.push_back({begin, end, match_term(text.substr(begin, end - begin), terms)});
+    tokens.push_back({begin, end, match_term(text.substr(begin, end - begin), terms, folded)});
   });
   return tokens;
 }
@@ -95,8 +97,9 @@ std::string escape_html(std::string_view text) {
 
 bool contains_match(std::string_view text, const QueryTerms& terms) {
   bool found = false;
+  std::string folded;
   for_each_token(text, [&](std::size_t begin, std::size_t end) {
-    found = found || match_term(text.substr(begin, end - begin), terms) >= 0;
+    found = found || match_term(text.substr(begin, end - begin), terms, folded) >= 0;
   });
   return found;
 }

@@ -99,12 +99,15 @@ Result<std::optional<SearchHit>> load_hit(Connection& connection, std::int64_t r
   }
 
   SearchHit hit{query->text(0), query->text(1), {}, std::move(*tags), query->integer(3)};
-  const std::string indexed_title = query->text(4);
-  const std::string body = query->text(5);
-  const bool body_matches = search::contains_match(body, terms);
-  hit.snippet = body_matches || !search::contains_match(indexed_title, terms)
-                    ? search::make_snippet(body, terms)
-                    : search::make_snippet(indexed_title, terms);
+  // Escaping turns every `<` of the text into `&lt;`, so "<mark>" in a
+  // snippet can only be a match marker.
+  hit.snippet = search::make_snippet(query->text(5), terms);
+  if (hit.snippet.find("<mark>") == std::string::npos) {
+    std::string title_snippet = search::make_snippet(query->text(4), terms);
+    if (title_snippet.find("<mark>") != std::string::npos) {
+      hit.snippet = std::move(title_snippet);
+    }
+  }
   return std::optional<SearchHit>(std::move(hit));
 }
 

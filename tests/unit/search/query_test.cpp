@@ -105,7 +105,7 @@ TEST(BuildFilteredQuery, AddsWorkspaceAndTag) {
   EXPECT_EQ(build_filtered_query("w1", nullptr, "\"x\"*"),
             "meta : ws7731 AND {title body} : (\"x\"*)");
   EXPECT_EQ(build_filtered_query("w1", &tag, "\"x\"*"),
-            "meta : ws7731 AND meta : tg612062 AND {title body} : (\"x\"*)");
+            "meta : tg773100612062 AND {title body} : (\"x\"*)");
   EXPECT_EQ(build_title_query("w1", nullptr, "\"x\"*"), "meta : ws7731 AND title : (\"x\"*)");
 }
 

@@ -121,8 +121,9 @@ TEST(QueryTerms, FollowExpression) {
 
 TEST(Tokens, AreHexOfBytes) {
   EXPECT_EQ(workspace_token("w_1"), "ws775f31");
-  EXPECT_EQ(tag_token("A b"), "tg412062");
-  EXPECT_EQ(meta_text("w", {"x", "y"}), "ws77 tg78 tg79");
+  EXPECT_EQ(tag_token("w", "A b"), "tg7700412062");
+  EXPECT_EQ(tag_token("w", ""), "tg7700");
+  EXPECT_EQ(meta_text("w", {"x", "y"}), "ws77 tg770078 tg770079");
 }
 
 }  // namespace
