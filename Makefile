@@ -12,8 +12,7 @@ run: release
 
 test: release asan npm-deps
 	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j$(JOBS)
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L unit
-	ASAN_ONLY=1 ctest --test-dir $(ASAN_DIR) --output-on-failure -L integration
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L 'unit|integration'
 
 deps:
 	scripts/install-deps

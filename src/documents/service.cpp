@@ -1,0 +1,190 @@
+#include "documents/service.h"
+
+#include <fmt/format.h>
+
+#include "core/ids.h"
+#include "documents/validation.h"
+
+namespace tandem::documents {
+
+Service::Service(storage::Store& store, ServiceOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+template <class F>
+auto Service::timed_write(F&& write) {
+  auto start = std::chrono::steady_clock::now();
+  auto result = write();
+  if (options_.on_write) {
+    options_.on_write(std::chrono::steady_clock::now() - start);
+  }
+  return result;
+}
+
+Status Service::remember_caller(const Caller& caller) {
+  std::string fingerprint = caller.name + "\n" + caller.email;
+  {
+    std::lock_guard lock(known_users_mutex_);
+    auto found = known_users_.find(caller.user_id);
+    if (found != known_users_.end() && found->second == fingerprint) {
+      return {};
+    }
+  }
+
+  auto status = timed_write([&] {
+    return store_.upsert_user({caller.user_id, caller.name, caller.email});
+  });
+  if (!status) return status;
+
+  std::lock_guard lock(known_users_mutex_);
+  known_users_[caller.user_id] = std::move(fingerprint);
+  return {};
+}
+
+Result<Role> Service::authorize(const Caller& caller, const std::string& workspace_id, Role minimum) {
+  auto role = store_.member_role(workspace_id, caller.user_id);
+  if (!role) return std::unexpected(role.error());
+  if (!*role) {
+    auto workspace = store_.find_workspace(workspace_id);
+    if (!workspace) return std::unexpected(workspace.error());
+    if (!*workspace) {
+      return fail(ErrorCode::not_found, fmt::format("workspace {} not found", workspace_id));
+    }
+    return fail(ErrorCode::forbidden,
+                fmt::format("user {} is not a member of workspace {}", caller.user_id, workspace_id));
+  }
+  if (!role_at_least(**role, minimum)) {
+    return fail(ErrorCode::forbidden,
+                fmt::format("user {} is {} in workspace {}; this needs the {} role or higher", caller.user_id,
+                            role_name(**role), workspace_id, role_name(minimum)));
+  }
+  return **role;
+}
+
+Result<storage::WorkspaceMembership> Service::create_workspace(const Caller& caller, const std::string& name) {
+  if (auto status = check_workspace_name(name); !status) return std::unexpected(status.error());
+
+  storage::Workspace workspace{new_id("w"), name, caller.user_id, now_unix_ms()};
+  auto status = timed_write([&] { return store_.create_workspace(workspace); });
+  if (!status) return std::unexpected(status.error());
+  return storage::WorkspaceMembership{std::move(workspace), Role::owner};
+}
+
+Result<std::vector<storage::WorkspaceMembership>> Service::list_workspaces(const Caller& caller) {
+  return store_.list_workspaces(caller.user_id);
+}
+
+Result<std::vector<storage::Member>> Service::list_members(const Caller& caller,
+                                                           const std::string& workspace_id) {
+  if (auto role = authorize(caller, workspace_id, Role::viewer); !role) return std::unexpected(role.error());
+  return store_.list_members(workspace_id);
+}
+
+Result<storage::Member> Service::put_member(const Caller& caller, const std::string& workspace_id,
+                                            const std::string& user_id, Role role) {
+  if (auto status = check_user_id(user_id); !status) return std::unexpected(status.error());
+  if (auto allowed = authorize(caller, workspace_id, Role::owner); !allowed) {
+    return std::unexpected(allowed.error());
+  }
+
+  auto status = timed_write([&] { return store_.put_member(workspace_id, user_id, role); });
+  if (!status) return std::unexpected(status.error());
+
+  auto user = store_.find_user(user_id);
+  if (!user) return std::unexpected(user.error());
+  storage::Member member{user_id, "", "", role};
+  if (*user) {
+    member.name = (*user)->name;
+    member.email = (*user)->email;
+  }
+  return member;
+}
+
+Status Service::remove_member(const Caller& caller, const std::string& workspace_id, const std::string& user_id) {
+  if (auto allowed = authorize(caller, workspace_id, Role::owner); !allowed) {
+    return std::unexpected(allowed.error());
+  }
+  return timed_write([&] { return store_.remove_member(workspace_id, user_id); });
+}
+
+Result<storage::Document> Service::create_document(const Caller& caller, const std::string& workspace_id,
+                                                   CreateDocument input) {
+  if (auto status = check_title(input.title); !status) return std::unexpected(status.error());
+  std::string content = input.content_json.value_or("{}");
+  if (auto status = check_content_size(content.size(), options_.max_content_bytes); !status) {
+    return std::unexpected(status.error());
+  }
+  auto tags = normalize_tags(input.tags);
+  if (!tags) return std::unexpected(tags.error());
+  if (auto role = authorize(caller, workspace_id, Role::editor); !role) return std::unexpected(role.error());
+
+  storage::NewDocument document{new_id("d"), workspace_id, std::move(input.title), std::move(content),
+                                std::move(*tags), caller.user_id, now_unix_ms()};
+  return timed_write([&] { return store_.create_document(document); });
+}
+
+Result<storage::DocumentPage> Service::list_documents(const Caller& caller, storage::ListQuery query) {
+  if (auto role = authorize(caller, query.workspace_id, Role::viewer); !role) {
+    return std::unexpected(role.error());
+  }
+  return store_.list_documents(query);
+}
+
+Result<storage::Document> Service::find_authorized(const Caller& caller, const std::string& document_id,
+                                                   Role minimum) {
+  auto document = store_.find_document(document_id);
+  if (!document) return std::unexpected(document.error());
+  if (!*document) {
+    return fail(ErrorCode::not_found, fmt::format("document {} not found", document_id));
+  }
+  if (auto role = authorize(caller, (*document)->workspace_id, minimum); !role) {
+    return std::unexpected(role.error());
+  }
+  return std::move(**document);
+}
+
+Result<storage::Document> Service::get_document(const Caller& caller, const std::string& document_id,
+                                                std::optional<std::int64_t> version) {
+  auto document = find_authorized(caller, document_id, Role::viewer);
+  if (!document) return document;
+  if (version && *version != document->version) {
+    // NOTE: past versions need the op log; until it exists only the current
+    // version can be read.
+    return fail(ErrorCode::not_found,
+                fmt::format("document {} has no version {}; the current version is {}", document_id, *version,
+                            document->version));
+  }
+  return document;
+}
+
+Result<storage::Document> Service::update_document(const Caller& caller, const std::string& document_id,
+                                                   storage::DocumentMetaUpdate update) {
+  if (update.title) {
+    if (auto status = check_title(*update.title); !status) return std::unexpected(status.error());
+  }
+  if (update.tags) {
+    auto tags = normalize_tags(*update.tags);
+    if (!tags) return std::unexpected(tags.error());
+    update.tags = std::move(*tags);
+  }
+  if (auto document = find_authorized(caller, document_id, Role::editor); !document) return document;
+
+  update.edited_by = caller.user_id;
+  update.edited_at = now_unix_ms();
+  return timed_write([&] { return store_.update_document_meta(document_id, update); });
+}
+
+Status Service::delete_document(const Caller& caller, const std::string& document_id) {
+  if (auto document = find_authorized(caller, document_id, Role::editor); !document) {
+    return std::unexpected(document.error());
+  }
+  return timed_write([&] { return store_.delete_document(document_id); });
+}
+
+Result<storage::SearchPage> Service::search(const Caller& caller, storage::SearchQuery query) {
+  if (auto role = authorize(caller, query.workspace_id, Role::viewer); !role) {
+    return std::unexpected(role.error());
+  }
+  return store_.search(query);
+}
+
+}  // namespace tandem::documents

@@ -1,0 +1,82 @@
+// The document service: workspaces, members and documents, with the role
+// checks and input rules applied before anything reaches the store.
+//
+// Thread-safe: every method may be called concurrently (the store is).
+// Inputs are assumed to be well-formed JSON already (the HTTP layer parses);
+// field-level rules are checked here.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+#include "documents/caller.h"
+#include "storage/store.h"
+
+namespace tandem::documents {
+
+struct ServiceOptions {
+  std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes
+  // Called with the duration of each storage write, for metrics.
+  std::function<void(std::chrono::duration<double>)> on_write;
+};
+
+struct CreateDocument {
+  std::string title;
+  std::optional<std::string> content_json;  // a serialized JSON object; default "{}"
+  std::vector<std::string> tags;
+};
+
+class Service {
+ public:
+  Service(storage::Store& store, ServiceOptions options);
+
+  // Records the caller's name and email when they are new or changed.
+  Status remember_caller(const Caller& caller);
+
+  Result<storage::WorkspaceMembership> create_workspace(const Caller& caller, const std::string& name);
+  Result<std::vector<storage::WorkspaceMembership>> list_workspaces(const Caller& caller);
+  Result<std::vector<storage::Member>> list_members(const Caller& caller, const std::string& workspace_id);
+  Result<storage::Member> put_member(const Caller& caller, const std::string& workspace_id,
+                                     const std::string& user_id, Role role);
+  Status remove_member(const Caller& caller, const std::string& workspace_id, const std::string& user_id);
+
+  Result<storage::Document> create_document(const Caller& caller, const std::string& workspace_id,
+                                            CreateDocument input);
+  Result<storage::DocumentPage> list_documents(const Caller& caller, storage::ListQuery query);
+  // The document, or at `version` when given (only the current version until
+  // the op log exists).
+  Result<storage::Document> get_document(const Caller& caller, const std::string& document_id,
+                                         std::optional<std::int64_t> version);
+  Result<storage::Document> update_document(const Caller& caller, const std::string& document_id,
+                                            storage::DocumentMetaUpdate update);
+  Status delete_document(const Caller& caller, const std::string& document_id);
+
+  Result<storage::SearchPage> search(const Caller& caller, storage::SearchQuery query);
+
+  // Role of the caller in the workspace, checked against `minimum`:
+  // not_found for an unknown workspace, forbidden for non-members and for
+  // roles below `minimum`.
+  Result<Role> authorize(const Caller& caller, const std::string& workspace_id, Role minimum);
+
+ private:
+  Result<storage::Document> find_authorized(const Caller& caller, const std::string& document_id,
+                                            Role minimum);
+  template <class F>
+  auto timed_write(F&& write);
+
+  storage::Store& store_;
+  ServiceOptions options_;
+
+  std::mutex known_users_mutex_;
+  // user id -> "name\nemail" last written, so the common case needs no write.
+  std::unordered_map<std::string, std::string> known_users_;
+};
+
+}  // namespace tandem::documents

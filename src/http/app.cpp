@@ -1,0 +1,119 @@
+#include "http/app.h"
+
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/secret.h"
+#include "documents/demo.h"
+#include "documents/service.h"
+#include "http/metrics.h"
+#include "http/rest_routes.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "storage/store.h"
+
+namespace tandem::http {
+namespace {
+
+Result<std::string> resolve_secret(const config::Config& config) {
+  if (!config.secret.empty()) return config.secret;
+  bool created = false;
+  auto secret = config::load_or_create_secret(config.data_dir, true, created);
+  if (secret && created) {
+    spdlog::info("generated a new JWT secret in {}/jwt-secret (mode 0600)", config.data_dir);
+  }
+  return secret;
+}
+
+int thread_count(const config::Config& config) {
+  if (config.threads > 0) return config.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void print_demo_hint(const std::string& workspace_id, const config::Config& config) {
+  spdlog::info("demo workspace {} is ready; users: alice (owner), bob (editor), carol (viewer)", workspace_id);
+  spdlog::info("get a token with: tandem token --data-dir {} --user alice --name \"Alice Example\"",
+               config.data_dir);
+}
+
+}  // namespace
+
+int run_server(config::Config config) {
+  spdlog::info("tandem {} starting; {}", TANDEM_VERSION_STRING, config::summary(config));
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) {
+    spdlog::error("cannot create data directory {}: {}", config.data_dir, fs_error.message());
+    return 1;
+  }
+  auto secret = resolve_secret(config);
+  if (!secret) {
+    spdlog::error("{}", secret.error().message);
+    return 1;
+  }
+
+  std::string db_path = (std::filesystem::path(config.data_dir) / "tandem.db").string();
+  auto store = storage::open_sqlite_store({.path = db_path, .read_connections = config.read_connections});
+  if (!store) {
+    spdlog::error("cannot open storage: {}", store.error().message);
+    return 1;
+  }
+
+  Metrics metrics;
+  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes,
+                                       .on_write = [&metrics](std::chrono::duration<double> elapsed) {
+                                         metrics.record_db_write(elapsed.count());
+                                       }});
+  if (config.demo) {
+    auto demo = documents::seed_demo(service);
+    if (!demo) {
+      spdlog::error("cannot create demo data: {}", demo.error().message);
+      return 1;
+    }
+    print_demo_hint(*demo, config);
+  }
+
+  Router router;
+  RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
+  add_rest_routes(router, context);
+
+  int threads = thread_count(config);
+  boost::asio::io_context io(threads);
+  Server server(io, {.host = config.listen_host,
+                     .port = config.listen_port,
+                     .max_body_bytes = config.max_body_bytes,
+                     .worker_threads = static_cast<std::size_t>(std::max(4, threads * 2)),
+                     .shutdown_timeout = std::chrono::seconds(config.shutdown_timeout_s)},
+                router, metrics);
+  auto endpoint = server.listen();
+  if (!endpoint) {
+    spdlog::error("{}", endpoint.error().message);
+    return 1;
+  }
+  spdlog::info("listening on http://{}:{} with {} I/O thread(s)", endpoint->address().to_string(),
+               endpoint->port(), threads);
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("received signal {}; shutting down", signal);
+    server.shutdown([&io] { io.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& thread : pool) thread.join();
+
+  store->reset();
+  spdlog::info("tandem stopped");
+  return 0;
+}
+
+}  // namespace tandem::http

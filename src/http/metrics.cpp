@@ -1,0 +1,72 @@
+#include "http/metrics.h"
+
+#include <fmt/format.h>
+
+namespace tandem::http {
+
+void Histogram::observe(double seconds) {
+  std::size_t bucket = 0;
+  while (bucket < kBounds.size() && seconds > kBounds[bucket]) ++bucket;
+  ++counts_[bucket];
+  sum_ += seconds;
+  ++count_;
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+    cumulative += counts_[i];
+    out += fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n", name, labels, kBounds[i], cumulative);
+  }
+  cumulative += counts_[kBounds.size()];
+  out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, labels, cumulative);
+
+  // `labels` ends with a comma for the bucket lines; sum and count drop it.
+  std::string selector;
+  if (!labels.empty()) {
+    selector = fmt::format("{{{}}}", labels.substr(0, labels.size() - 1));
+  }
+  out += fmt::format("{}_sum{} {}\n", name, selector, sum_);
+  out += fmt::format("{}_count{} {}\n", name, selector, count_);
+}
+
+void Metrics::record_request(std::string_view route, std::string_view method, unsigned status, double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{std::string(route), std::string(method), status}];
+  latency_by_route_[std::string(route)].observe(seconds);
+}
+
+void Metrics::record_db_write(double seconds) {
+  std::lock_guard lock(mutex_);
+  db_write_.observe(seconds);
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+
+  out += "# HELP tandem_http_requests_total HTTP requests by route pattern, method and status.\n";
+  out += "# TYPE tandem_http_requests_total counter\n";
+  for (const auto& [key, count] : requests_) {
+    const auto& [route, method, status] = key;
+    out += fmt::format("tandem_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n", route,
+                       method, status, count);
+  }
+
+  out += "# HELP tandem_http_request_duration_seconds Time from a parsed request to its response.\n";
+  out += "# TYPE tandem_http_request_duration_seconds histogram\n";
+  for (const auto& [route, histogram] : latency_by_route_) {
+    histogram.render(out, "tandem_http_request_duration_seconds", fmt::format("route=\"{}\",", route));
+  }
+
+  out += "# HELP tandem_http_open_connections Open HTTP and WebSocket connections.\n";
+  out += "# TYPE tandem_http_open_connections gauge\n";
+  out += fmt::format("tandem_http_open_connections {}\n", open_connections_.load());
+
+  out += "# HELP tandem_db_commit_duration_seconds Time for a storage write to commit durably.\n";
+  out += "# TYPE tandem_db_commit_duration_seconds histogram\n";
+  db_write_.render(out, "tandem_db_commit_duration_seconds", "");
+  return out;
+}
+
+}  // namespace tandem::http

@@ -1,0 +1,40 @@
+// Maps a method and a path to a handler. Patterns are literal segments and
+// `{name}` placeholders that capture one decoded segment each.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/request.h"
+#include "http/response.h"
+
+namespace tandem::http {
+
+using Handler = std::function<Response(Request&)>;
+
+class Router {
+ public:
+  // Registers a route; `pattern` doubles as the route's metrics label.
+  void add(std::string method, std::string pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  // null: no route for this path or method
+    std::string route;                 // the matched pattern, or "unmatched"
+    bool path_known = false;           // the path exists under another method
+  };
+
+  // Finds the route and fills `request.params`. Thread-safe after setup.
+  Match match(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace tandem::http
