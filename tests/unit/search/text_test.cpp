@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "search/query.h"
@@ -78,11 +79,11 @@ TEST(MakeSnippet, FoldsCaseAndDiacritics) {
 TEST(MakeSnippet, WindowAroundBestMatch) {
   std::string text;
   for (int i = 0; i < 40; ++i) {
-    text += "w" + std::to_string(i) + " ";
+    text += fmt::format("w{} ", i);
   }
   text += "alpha x beta";
   for (int i = 40; i < 80; ++i) {
-    text += " w" + std::to_string(i);
+    text += fmt::format(" w{}", i);
   }
   const std::string snippet = make_snippet(text, query_terms("alpha beta"), 6);
   EXPECT_EQ(snippet, "… w38 w39 <mark>alpha</mark> x <mark>beta</mark> w40 …");

@@ -1,5 +1,7 @@
 #include <set>
 
+#include <fmt/format.h>
+
 #include "store_fixture.h"
 
 namespace tandem::storage::testing {
@@ -152,7 +154,7 @@ TEST_F(DocumentsTest, ListByTag) {
 
 TEST_F(DocumentsTest, CursorPagesWithoutGaps) {
   for (int i = 0; i < 7; ++i) {
-    make_document("w1", "d" + std::to_string(i), "doc");
+    make_document("w1", fmt::format("d{}", i), "doc");
   }
   std::vector<std::string> seen;
   std::optional<std::string> cursor;
@@ -170,7 +172,7 @@ TEST_F(DocumentsTest, CursorPagesWithoutGaps) {
 
 TEST_F(DocumentsTest, CursorStableWhileDocumentsChange) {
   for (int i = 0; i < 10; ++i) {
-    make_document("w1", "d" + std::to_string(i), "doc", "{}", {}, 2000 + i);
+    make_document("w1", fmt::format("d{}", i), "doc", "{}", {}, 2000 + i);
   }
 
   std::optional<std::string> next;

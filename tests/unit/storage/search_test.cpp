@@ -3,6 +3,8 @@
 #include <thread>
 
 #include "search/query.h"
+#include <fmt/format.h>
+
 #include "store_fixture.h"
 
 namespace tandem::storage::testing {
@@ -126,7 +128,7 @@ TEST_F(SearchTest, RelevancePrefersMoreMatches) {
 
 TEST_F(SearchTest, OffsetLimitAndTotal) {
   for (int i = 0; i < 25; ++i) {
-    make_document("w1", "d" + std::to_string(i), "t", body("grape"));
+    make_document("w1", fmt::format("d{}", i), "t", body("grape"));
   }
   SearchPage first = search("grape", SearchSort::updated_at, {}, 10, 0);
   EXPECT_EQ(first.total, 25);
@@ -232,7 +234,7 @@ TEST_F(SearchTest, TotalIsCappedForCommonWords) {
     threads.emplace_back([this, t, &failures] {
       for (int i = 0; i < kPerThread; ++i) {
         auto created = store_->create_document(NewDocument{
-            "d" + std::to_string(t) + "_" + std::to_string(i), "w1", "t", body("common"), {},
+            fmt::format("d{}_{}", t, i), "w1", "t", body("common"), {},
             "u", 1});
         failures += created ? 0 : 1;
       }

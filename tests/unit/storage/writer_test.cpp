@@ -7,6 +7,8 @@
 
 #include "storage/sqlite/connection.h"
 #include "storage/sqlite/writer.h"
+#include <fmt/format.h>
+
 #include "store_fixture.h"
 
 namespace tandem::storage::testing {
@@ -41,9 +43,9 @@ TEST_F(GroupCommitTest, ConcurrentWritersShareCommits) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        const std::string id = "d" + std::to_string(t) + "_" + std::to_string(i);
+        const std::string id = fmt::format("d{}_{}", t, i);
         auto created = store_->create_document(
-            NewDocument{id, "w1", "title " + id, R"({"t":"text"})", {"t" + std::to_string(t)},
+            NewDocument{id, "w1", fmt::format("title {}", id), R"({"t":"text"})", {fmt::format("t{}", t)},
                         "u", 1000 + i});
         failures += (created && created->id == id) ? 0 : 1;
       }
@@ -64,14 +66,14 @@ TEST_F(GroupCommitTest, ConcurrentWritersShareCommits) {
     auto page = store_->list_documents(ListQuery{"w1", std::nullopt, 100, cursor});
     ASSERT_TRUE(page);
     for (const Document& document : page->documents) {
-      EXPECT_EQ(document.title, "title " + document.id);
+      EXPECT_EQ(document.title, fmt::format("title {}", document.id));
       ++listed;
     }
     cursor = page->next_cursor;
   } while (cursor);
   EXPECT_EQ(listed, std::size_t{kThreads * kPerThread});
   for (int t = 0; t < kThreads; ++t) {
-    auto page = store_->list_documents(ListQuery{"w1", "t" + std::to_string(t), 100, {}});
+    auto page = store_->list_documents(ListQuery{"w1", fmt::format("t{}", t), 100, {}});
     ASSERT_TRUE(page);
     EXPECT_EQ(page->documents.size(), std::size_t{kPerThread});
   }
@@ -95,7 +97,7 @@ class WriterTest : public StoreTest {
       }
       Status inserted = statement->bind(1, std::int64_t{value}).run();
       if (inserted && then_fail) {
-        return fail(ErrorCode::invalid_request, "rejected " + std::to_string(value));
+        return fail(ErrorCode::invalid_request, fmt::format("rejected {}", value));
       }
       return inserted;
     };
