@@ -141,6 +141,12 @@ bool SqliteStore::ready() const {
   return writer_->healthy();
 }
 
+void SqliteStore::log_write_failure(const Status& status, std::string_view action) const {
+  if (!status && status.error().code == ErrorCode::internal && writer_->healthy()) {
+    spdlog::error("storage: {} failed: {}", action, status.error().message);
+  }
+}
+
 std::int64_t SqliteStore::next_sequence() {
   return ++last_sequence_;
 }

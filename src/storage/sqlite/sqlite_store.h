@@ -65,6 +65,11 @@ class SqliteStore final : public Store {
   Writer& writer() { return *writer_; }
 
  private:
+  // Logs a failed write with `action` (which names the ids) unless it is a
+  // domain error, or the writer is already disabled: the writer logged that
+  // failure once, and repeating it for every rejected write adds nothing.
+  void log_write_failure(const Status& status, std::string_view action) const;
+
   // Takes the next position in update order (writer thread).
   std::int64_t next_sequence();
   // Returns max(requested, every updated_at handed out so far), so update
