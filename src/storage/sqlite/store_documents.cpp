@@ -233,7 +233,7 @@ Result<DocumentPage> SqliteStore::list_documents(const ListQuery& query) {
   }
 
   // Both plans walk an index on (workspace[, tag], rev) downwards from the
-  // cursor and stop after limit + 1 rows (the extra row says a page follows).
+  // cursor and stop after limit + 1 rows (an extra row means another page follows).
   static const std::string all_sql = fmt::format(
       "SELECT {} FROM documents d WHERE d.workspace_id = ?1 AND d.deleted_at IS NULL "
       "AND d.rev < ?2 ORDER BY d.rev DESC LIMIT ?3",
