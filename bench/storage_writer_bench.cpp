@@ -77,10 +77,16 @@ int main(int argc, char** argv) {
   const std::string op = R"([{"p":["blocks",0,"text",17],"si":"x"}])";
 
   const auto started = Clock::now();
+  // The semaphores outlive the writer, whose callbacks release them.
+  using Slots = std::counting_semaphore<1 << 20>;
+  std::vector<std::unique_ptr<Slots>> all_slots;
+  for (int t = 0; t < settings.threads; ++t) {
+    all_slots.push_back(std::make_unique<Slots>(settings.in_flight));
+  }
   std::vector<std::thread> threads;
   for (int t = 0; t < settings.threads; ++t) {
-    threads.emplace_back([&] {
-      std::counting_semaphore<1 << 20> slots(settings.in_flight);
+    threads.emplace_back([&, t] {
+      Slots& slots = *all_slots[static_cast<std::size_t>(t)];
       int mine = 0;
       for (int i = next++; i < settings.writes && Clock::now() < deadline; i = next++) {
         slots.acquire();
@@ -105,7 +111,7 @@ int main(int argc, char** argv) {
               slots.release();
             });
       }
-      // Wait for this thread's writes before its semaphore goes away.
+      // Wait until every write of this thread is acknowledged.
       for (int k = 0; k < settings.in_flight; ++k) {
         slots.acquire();
       }
