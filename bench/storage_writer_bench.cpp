@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
                : latencies[std::min(latencies.size() - 1,
                                     static_cast<std::size_t>(q * static_cast<double>(latencies.size())))];
   };
-  std::printf("| threads | in flight | writes | writes/s | ack p50 ms | ack p99 ms | mean batch | failures |\n");
+  std::printf("| threads | in flight, all threads | writes | writes/s | ack p50 ms | ack p99 ms | mean batch | failures |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   std::printf("| %d | %d | %zu | %.0f | %.2f | %.2f | %.1f | %d |\n", settings.threads,
               settings.threads * settings.in_flight, latencies.size(),
