@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 ASAN_DIR := build/asan
 
-.PHONY: run test deps release asan npm-deps bench clean
+.PHONY: run test deps release asan npm-deps bench clean fuzz
 
 run: release
 	$(RELEASE_DIR)/tandem serve --demo
@@ -13,6 +13,7 @@ run: release
 test: release asan npm-deps
 	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j$(JOBS)
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L 'unit|integration'
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 deps:
 	scripts/install-deps
@@ -34,6 +35,21 @@ npm-deps: deps
 	@if [ -f tests/package.json ]; then \
 	  cd tests && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }; \
 	fi
+
+# libFuzzer target for the json0 engine (clang 14; GCC has no libFuzzer).
+# Runs FUZZ_SECONDS, keeping its corpus in build/fuzz/corpus.
+FUZZ_DIR := build/fuzz
+FUZZ_SECONDS ?= 60
+
+$(FUZZ_DIR)/ot_fuzz: fuzz/ot_fuzz.cpp fuzz/compat/expected $(wildcard src/ot/*.cpp src/ot/*.h)
+	mkdir -p $(FUZZ_DIR)/corpus
+	clang++-14 -std=c++2b -Ifuzz/compat -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined fuzz/ot_fuzz.cpp $(filter-out src/ot/cli.cpp,$(wildcard src/ot/*.cpp)) \
+	      -lboost_json -o $@
+
+fuzz: deps $(FUZZ_DIR)/ot_fuzz
+	$(FUZZ_DIR)/ot_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=fuzz/json0.dict \
+	      $(FUZZ_DIR)/corpus fuzz/corpus
 
 clean:
 	rm -rf build

@@ -72,8 +72,10 @@ int token(const TokenFlags& flags) {
     if (const char* env = std::getenv("TANDEM_SECRET")) secret = env;
   }
   if (secret.empty()) {
+    std::string data_dir = flags.data_dir;
     const char* env_dir = std::getenv("TANDEM_DATA_DIR");
-    std::string data_dir = !flags.data_dir.empty() ? flags.data_dir : env_dir ? env_dir : "./data";
+    if (data_dir.empty() && env_dir != nullptr) data_dir = env_dir;
+    if (data_dir.empty()) data_dir = "./data";
     bool created = false;
     auto stored = tandem::config::load_or_create_secret(data_dir, false, created);
     if (!stored) {

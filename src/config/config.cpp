@@ -10,12 +10,12 @@ namespace tandem::config {
 namespace {
 
 template <class T>
-Result<T> parse_integer(const std::string& text, T min, T max, std::string_view what) {
+Result<T> parse_integer(const std::string& text, T min, T max, std::string_view setting_name) {
   T value{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
     return fail(ErrorCode::invalid_request,
-                fmt::format("invalid {} '{}': expected an integer from {} to {}", what, text, min, max));
+                fmt::format("invalid {} '{}': expected an integer from {} to {}", setting_name, text, min, max));
   }
   return value;
 }
@@ -51,7 +51,7 @@ Status apply_log_level(Config& config, const std::string& text) {
               fmt::format("invalid log level '{}': use trace, debug, info, warn or error", text));
 }
 
-Status apply_bool(bool& target, const std::string& text, std::string_view what) {
+Status apply_bool(bool& target, const std::string& text, std::string_view setting_name) {
   if (text == "true" || text == "1" || text == "yes") {
     target = true;
     return {};
@@ -60,14 +60,14 @@ Status apply_bool(bool& target, const std::string& text, std::string_view what) 
     target = false;
     return {};
   }
-  return fail(ErrorCode::invalid_request, fmt::format("invalid {} '{}': use true or false", what, text));
+  return fail(ErrorCode::invalid_request, fmt::format("invalid {} '{}': use true or false", setting_name, text));
 }
 
 template <class T>
 std::function<Status(Config&, const std::string&)> integer_setter(T Config::*field, T min, T max,
-                                                                  std::string what) {
+                                                                  std::string setting_name) {
   return [=](Config& config, const std::string& text) -> Status {
-    auto value = parse_integer<T>(text, min, max, what);
+    auto value = parse_integer<T>(text, min, max, setting_name);
     if (!value) return std::unexpected(value.error());
     config.*field = *value;
     return {};
@@ -75,10 +75,10 @@ std::function<Status(Config&, const std::string&)> integer_setter(T Config::*fie
 }
 
 std::function<Status(Config&, const std::string&)> string_setter(std::string Config::*field,
-                                                                 std::string what) {
+                                                                 std::string setting_name) {
   return [=](Config& config, const std::string& text) -> Status {
     if (text.empty()) {
-      return fail(ErrorCode::invalid_request, fmt::format("invalid {}: the value is empty", what));
+      return fail(ErrorCode::invalid_request, fmt::format("invalid {}: the value is empty", setting_name));
     }
     config.*field = text;
     return {};

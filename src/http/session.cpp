@@ -120,7 +120,7 @@ void Session::on_read(beast::error_code ec) {
 }
 
 void Session::reject_unreadable(beast::error_code ec) {
-  // The request could not be parsed: answer once and close, because the
+  // The request could not be parsed, so send one error response and close, because the
   // position of the next request in the stream is unknown.
   Error error{ErrorCode::invalid_request, fmt::format("malformed HTTP request: {}", ec.message()), std::nullopt};
   if (ec == bhttp::error::body_limit) {

@@ -101,7 +101,56 @@ std::string sanitize_chunk(std::string_view chunk) {
   return has_token ? words : std::string();
 }
 
+// Base letters of U+00C0..U+00FF; '\0' for the two symbols in that range.
+constexpr char kLatin1Base[] =
+    "aaaaaaaceeeeiiii"   // U+00C0..U+00CF
+    "dnooooo\0ouuuuyts"  // U+00D0..U+00DF (D7 is the multiplication sign)
+    "aaaaaaaceeeeiiii"   // U+00E0..U+00EF
+    "dnooooo\0ouuuuyty"; // U+00F0..U+00FF (F7 is the division sign)
+
 }  // namespace
+
+namespace detail {
+
+bool decode_token_char(std::string_view text, std::size_t pos, std::size_t& length) {
+  const Decoded decoded = decode_utf8(text, pos);
+  length = decoded.length;
+  return decoded.valid && is_token_code_point(decoded.code_point);
+}
+
+}  // namespace detail
+
+std::string fold_token(std::string_view token) {
+  std::string folded;
+  fold_token(token, folded);
+  return folded;
+}
+
+void fold_token(std::string_view token, std::string& folded) {
+  folded.clear();
+  for (std::size_t pos = 0; pos < token.size();) {
+    const Decoded decoded = decode_utf8(token, pos);
+    const char32_t c = decoded.code_point;
+    if (decoded.valid && c < 0x80) {
+      folded += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    } else if (decoded.valid && c >= 0xc0 && c <= 0xff && kLatin1Base[c - 0xc0] != '\0') {
+      folded += kLatin1Base[c - 0xc0];
+    } else {
+      folded.append(token.substr(pos, decoded.length));
+    }
+    pos += decoded.length;
+  }
+}
+
+QueryTerms query_terms(std::string_view user_text) {
+  QueryTerms terms;
+  const std::string expression = build_match_expression(user_text);
+  // The expression holds only token characters, spaces, quotes and one `*`.
+  for_each_token(expression, [&](std::size_t begin, std::size_t end) {
+    terms.words.push_back(fold_token(std::string_view(expression).substr(begin, end - begin)));
+  });
+  return terms;
+}
 
 bool is_token_code_point(char32_t c) {
   if (c < 0x80) {
@@ -181,12 +230,10 @@ namespace {
 
 std::string build_query(std::string_view workspace_id, const std::string* tag,
                         std::string_view columns, std::string_view text_expression) {
+  // The tag token already names the workspace, so it replaces the workspace
+  // token instead of adding a third list to intersect.
   std::string query = "meta : ";
-  query += workspace_token(workspace_id);
-  if (tag != nullptr) {
-    query += " AND meta : ";
-    query += tag_token(*tag);
-  }
+  query += tag != nullptr ? tag_token(workspace_id, *tag) : workspace_token(workspace_id);
   query += " AND ";
   query += columns;
   query += " : (";

@@ -9,9 +9,8 @@
 namespace tandem::search {
 
 // Returns every string value inside `content_json` (object keys excluded), in
-// document order, one per line. Control characters become spaces, so the text
-// never contains the snippet markers. invalid_request when the input is not
-// valid JSON. Pure and thread-safe.
+// document order, one per line. Other control characters become spaces.
+// invalid_request when the input is not valid JSON. Pure and thread-safe.
 Result<std::string> extract_text(std::string_view content_json);
 
 // Returns `text` with every control character (below U+0020, and U+007F)

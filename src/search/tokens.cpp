@@ -20,15 +20,18 @@ std::string workspace_token(std::string_view workspace_id) {
   return hex_token("ws", workspace_id);
 }
 
-std::string tag_token(std::string_view tag) {
-  return hex_token("tg", tag);
+std::string tag_token(std::string_view workspace_id, std::string_view tag) {
+  std::string token = hex_token("tg", workspace_id);
+  token += "00";
+  token += hex_token("", tag);
+  return token;
 }
 
 std::string meta_text(std::string_view workspace_id, const std::vector<std::string>& tags) {
   std::string text = workspace_token(workspace_id);
   for (const std::string& tag : tags) {
     text += ' ';
-    text += tag_token(tag);
+    text += tag_token(workspace_id, tag);
   }
   return text;
 }

@@ -13,8 +13,11 @@ namespace tandem::search {
 // no user text can produce in the meta column, whatever the id contains.
 std::string workspace_token(std::string_view workspace_id);
 
-// "tg" + lowercase hex of the tag bytes; exact, case-sensitive tag match.
-std::string tag_token(std::string_view tag);
+// "tg" + hex of the workspace id, "00", hex of the tag: exact, case-sensitive
+// tag match within one workspace. Ids contain no NUL byte, so the first
+// byte-aligned "00" ends the id. A tag filter then needs only this token,
+// whose posting list is much shorter than the workspace token's.
+std::string tag_token(std::string_view workspace_id, std::string_view tag);
 
 // The meta column text of a document: its workspace token and one token per tag.
 std::string meta_text(std::string_view workspace_id, const std::vector<std::string>& tags);

@@ -106,7 +106,7 @@ struct SearchPage {
   std::vector<SearchHit> results;
   std::int64_t total = 0;  // all matches in the workspace (and tag), not just this page
   // False when counting stopped at the store's cap: `total` is then a lower
-  // bound ("1000+"), because an exact count of a very common word costs more
+  // bound ("100+"), because an exact count of a very common word costs more
   // than the search itself.
   bool total_is_exact = true;
 };

@@ -67,6 +67,9 @@ class Store {
   virtual Status delete_document(std::string_view document_id) = 0;
 
   // --- search ---
+  // Finds live documents of the workspace containing every word of the text
+  // (the last as a prefix). Any text is safe; text without a word returns an
+  // empty page. invalid_request when limit or offset is out of range.
   virtual Result<SearchPage> search(const SearchQuery& query) = 0;
 };
 

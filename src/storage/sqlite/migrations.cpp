@@ -78,7 +78,7 @@ Status create_search_index(Connection& connection) {
     CREATE UNIQUE INDEX documents_by_search_rowid ON documents (search_rowid);
     CREATE VIRTUAL TABLE document_search USING fts5 (
       title, body, meta,
-      prefix = '1 2 3',
+      prefix = '1 2 3 4 5 6 7 8',
       tokenize = 'unicode61 remove_diacritics 2'
     );
   )sql");

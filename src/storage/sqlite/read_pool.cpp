@@ -3,12 +3,17 @@
 namespace tandem::storage::sqlite {
 
 Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::string& path, int size,
-                                                 int busy_timeout_ms) {
+                                                 int busy_timeout_ms,
+                                                 const std::function<Status(Connection&)>& setup) {
   auto pool = std::make_unique<ReadPool>();
   for (int i = 0; i < size; ++i) {
     auto connection = Connection::open(path, SQLITE_OPEN_READONLY, busy_timeout_ms);
     if (!connection) {
       return std::unexpected(connection.error());
+    }
+    Status ready = setup(**connection);
+    if (!ready) {
+      return std::unexpected(ready.error());
     }
     pool->idle_.push_back(std::move(*connection));
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -14,9 +15,11 @@ namespace tandem::storage::sqlite {
 
 class ReadPool {
  public:
-  // Opens `size` read-only connections to `path` (which must exist).
+  // Opens `size` read-only connections to `path` (which must exist) and runs
+  // `setup` on each (for example to register SQL functions).
   static Result<std::unique_ptr<ReadPool>> open(const std::string& path, int size,
-                                                int busy_timeout_ms);
+                                                int busy_timeout_ms,
+                                                const std::function<Status(Connection&)>& setup);
 
   // Runs `read` on a leased connection inside BEGIN ... COMMIT, so every
   // statement in it sees the same snapshot. Waits while all connections are

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "storage/sqlite/migrations.h"
+#include "storage/sqlite/rank.h"
 
 namespace tandem::storage {
 namespace {
@@ -101,7 +102,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   }
 
   auto readers =
-      sqlite::ReadPool::open(options.path, options.read_connections, options.busy_timeout_ms);
+      sqlite::ReadPool::open(options.path, options.read_connections, options.busy_timeout_ms,
+                             &sqlite::register_rank_function);
   if (!readers) {
     spdlog::error("storage: {}", readers.error().message);
     return std::unexpected(readers.error());
@@ -137,6 +139,12 @@ SqliteStore::~SqliteStore() {
 
 bool SqliteStore::ready() const {
   return writer_->healthy();
+}
+
+void SqliteStore::log_write_failure(const Status& status, std::string_view action) const {
+  if (!status && status.error().code == ErrorCode::internal && writer_->healthy()) {
+    spdlog::error("storage: {} failed: {}", action, status.error().message);
+  }
 }
 
 std::int64_t SqliteStore::next_sequence() {

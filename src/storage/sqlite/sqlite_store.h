@@ -21,11 +21,12 @@ inline constexpr int kMaxListLimit = 1000;
 inline constexpr int kMaxSearchLimit = 100;
 inline constexpr int kMaxSearchOffset = 10000;
 // Search counts matches up to this number; beyond it, `total` is this number
-// and SearchPage::total_is_exact is false.
-inline constexpr std::int64_t kSearchTotalCap = 1000;
-// Relevance ranking scores at most this many of the newest text matches plus
-// this many of the newest title matches (see docs/search.md).
-inline constexpr int kRelevanceCandidates = 500;
+// and SearchPage::total_is_exact is false. Counting further costs about 2 ms
+// per 1,000 matches of a filtered common word (see docs/search.md).
+inline constexpr std::int64_t kSearchTotalCap = 100;
+// Relevance sort ranks the newest this many matches, plus the 200 newest
+// title matches when there are more (see docs/search.md).
+inline constexpr std::int64_t kRelevanceCandidates = 500;
 
 class SqliteStore final : public Store {
  public:
@@ -64,6 +65,11 @@ class SqliteStore final : public Store {
   Writer& writer() { return *writer_; }
 
  private:
+  // Logs a failed write with `action` (which names the ids) unless it is a
+  // domain error, or the writer is already disabled: the writer logged that
+  // failure once, and repeating it for every rejected write adds nothing.
+  void log_write_failure(const Status& status, std::string_view action) const;
+
   // Takes the next position in update order (writer thread).
   std::int64_t next_sequence();
   // Returns max(requested, every updated_at handed out so far), so update

@@ -197,9 +197,10 @@ Result<Document> SqliteStore::create_document(const NewDocument& request) {
     }
     return stored;
   });
-  if (!created && created.error().code == ErrorCode::internal) {
-    spdlog::error("storage: creating document {} in workspace {} failed: {}", request.id,
-                  request.workspace_id, created.error().message);
+  if (!created) {
+    log_write_failure(std::unexpected(created.error()),
+                      fmt::format("creating document {} in workspace {}", request.id,
+                                  request.workspace_id));
   }
   return created;
 }
@@ -232,7 +233,7 @@ Result<DocumentPage> SqliteStore::list_documents(const ListQuery& query) {
   }
 
   // Both plans walk an index on (workspace[, tag], rev) downwards from the
-  // cursor and stop after limit + 1 rows (the extra row says a page follows).
+  // cursor and stop after limit + 1 rows (an extra row means another page follows).
   static const std::string all_sql = fmt::format(
       "SELECT {} FROM documents d WHERE d.workspace_id = ?1 AND d.deleted_at IS NULL "
       "AND d.rev < ?2 ORDER BY d.rev DESC LIMIT ?3",
@@ -280,7 +281,7 @@ Result<DocumentPage> SqliteStore::list_documents(const ListQuery& query) {
 Result<Document> SqliteStore::update_document_meta(std::string_view document_id,
                                                    const DocumentMetaUpdate& update) {
   const std::string id(document_id);
-  return writer_->run<Document>([&](Connection& connection) -> Result<Document> {
+  Result<Document> updated = writer_->run<Document>([&](Connection& connection) -> Result<Document> {
     Result<std::optional<StoredDocument>> loaded = load_document(connection, id);
     if (!loaded) {
       return std::unexpected(loaded.error());
@@ -337,11 +338,15 @@ Result<Document> SqliteStore::update_document_meta(std::string_view document_id,
     }
     return document;
   });
+  if (!updated) {
+    log_write_failure(std::unexpected(updated.error()), fmt::format("updating document {}", id));
+  }
+  return updated;
 }
 
 Status SqliteStore::delete_document(std::string_view document_id) {
   const std::string id(document_id);
-  return writer_->submit([&](Connection& connection) -> Status {
+  Status deleted = writer_->submit([&](Connection& connection) -> Status {
     Result<std::optional<StoredDocument>> loaded = load_document(connection, id);
     if (!loaded) {
       return std::unexpected(loaded.error());
@@ -367,6 +372,8 @@ Status SqliteStore::delete_document(std::string_view document_id) {
     }
     return written;
   }).get();
+  log_write_failure(deleted, fmt::format("deleting document {}", id));
+  return deleted;
 }
 
 }  // namespace tandem::storage::sqlite

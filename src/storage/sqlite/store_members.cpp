@@ -79,7 +79,7 @@ Status SqliteStore::upsert_user(const User& user) {
     return {};
   }
 
-  return writer_->submit([&user](Connection& connection) -> Status {
+  Status stored_user = writer_->submit([&user](Connection& connection) -> Status {
     auto upsert = connection.prepare(
         "INSERT INTO users (id, name, email) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email");
@@ -88,6 +88,8 @@ Status SqliteStore::upsert_user(const User& user) {
     }
     return upsert->bind(1, user.id).bind(2, user.name).bind(3, user.email).run();
   }).get();
+  log_write_failure(stored_user, fmt::format("storing user {}", user.id));
+  return stored_user;
 }
 
 Result<std::optional<User>> SqliteStore::find_user(std::string_view user_id) {
@@ -136,10 +138,8 @@ Status SqliteStore::create_workspace(const Workspace& workspace) {
         .bind(3, static_cast<std::int64_t>(Role::owner))
         .run();
   }).get();
-  if (!created) {
-    spdlog::error("storage: creating workspace {} for user {} failed: {}", workspace.id,
-                  workspace.created_by, created.error().message);
-  }
+  log_write_failure(created, fmt::format("creating workspace {} for user {}", workspace.id,
+                                          workspace.created_by));
   return created;
 }
 
@@ -221,7 +221,7 @@ Result<std::vector<Member>> SqliteStore::list_members(std::string_view workspace
 
 Status SqliteStore::put_member(std::string_view workspace_id, std::string_view user_id,
                                Role role) {
-  return writer_->submit([&](Connection& connection) -> Status {
+  Status stored = writer_->submit([&](Connection& connection) -> Status {
     Result<bool> exists = workspace_exists(connection, workspace_id);
     if (!exists) {
       return std::unexpected(exists.error());
@@ -252,10 +252,13 @@ Status SqliteStore::put_member(std::string_view workspace_id, std::string_view u
         .bind(3, static_cast<std::int64_t>(role))
         .run();
   }).get();
+  log_write_failure(stored, fmt::format("setting role of user {} in workspace {}", user_id,
+                                        workspace_id));
+  return stored;
 }
 
 Status SqliteStore::remove_member(std::string_view workspace_id, std::string_view user_id) {
-  return writer_->submit([&](Connection& connection) -> Status {
+  Status removed = writer_->submit([&](Connection& connection) -> Status {
     Result<std::optional<Role>> current = read_role(connection, workspace_id, user_id);
     if (!current) {
       return std::unexpected(current.error());
@@ -278,6 +281,9 @@ Status SqliteStore::remove_member(std::string_view workspace_id, std::string_vie
     }
     return remove->bind(1, workspace_id).bind(2, user_id).run();
   }).get();
+  log_write_failure(removed, fmt::format("removing user {} from workspace {}", user_id,
+                                         workspace_id));
+  return removed;
 }
 
 }  // namespace tandem::storage::sqlite

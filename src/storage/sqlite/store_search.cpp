@@ -1,12 +1,14 @@
 // Full-text search. docs/search.md explains the design; in short:
 // - document_search rowids follow update order, so newest first is a
-//   descending rowid scan that FTS5 stops after offset + limit rows;
+//   descending rowid scan that FTS5 stops early;
 // - the workspace and tags are tokens of the meta column, so their filter is
 //   part of the FTS5 query instead of a join over every match;
-// - relevance ranks only a bounded set of candidates;
-// - `total` is counted up to kSearchTotalCap.
+// - each search evaluates its FTS5 query once (page and capped total from the
+//   same scan), because evaluating a prefix term builds its whole posting list;
+// - relevance ranks a bounded set of candidates with tandem_rank (rank.h);
+// - snippets are built from the stored text (search/snippet.h).
 #include <algorithm>
-#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,14 +21,8 @@
 namespace tandem::storage::sqlite {
 namespace {
 
-// Snippet and highlight markers are the control characters of search/snippet.h;
-// 12 tokens is about one line of text.
-constexpr std::string_view kSnippetColumns =
-    "snippet(document_search, 1, char(1), char(2), '…', 12), "
-    "highlight(document_search, 0, char(1), char(2))";
-
-// Title weight 10, body 1; the meta column (workspace and tag tokens) adds nothing.
-constexpr std::string_view kRank = "bm25(document_search, 10.0, 1.0, 0.0)";
+// Extra title matches considered by relevance sort beyond the newest matches.
+constexpr std::int64_t kTitleCandidates = 200;
 
 Status validate(const SearchQuery& query) {
   if (query.limit < 1 || query.limit > kMaxSearchLimit) {
@@ -41,82 +37,95 @@ Status validate(const SearchQuery& query) {
   return {};
 }
 
-// Picks the body snippet when the body matched, else the highlighted title.
-std::string choose_snippet(const std::string& body_snippet, const std::string& title) {
-  if (search::has_match(body_snippet) || !search::has_match(title)) {
-    return search::render_snippet(body_snippet);
-  }
-  return search::render_snippet(title);
-}
-
-// Fills id, title, tags and updated_at of a hit from the documents table.
-Result<bool> fill_hit(Connection& connection, std::int64_t rowid, SearchHit& hit) {
-  auto query = connection.prepare(
-      "SELECT id, title, tags, updated_at FROM documents WHERE search_rowid = ?1");
-  if (!query) {
-    return std::unexpected(query.error());
-  }
-  Result<bool> row = query->bind(1, rowid).step();
-  if (!row || !*row) {
-    return row;
-  }
-  Result<std::vector<std::string>> tags = parse_tags(query->text(2));
-  if (!tags) {
-    return std::unexpected(tags.error());
-  }
-  hit.id = query->text(0);
-  hit.title = query->text(1);
-  hit.tags = std::move(*tags);
-  hit.updated_at = query->integer(3);
-  return true;
-}
-
-// Counts matches, stopping at kSearchTotalCap + 1.
-Status count_matches(Connection& connection, const std::string& match, SearchPage& page) {
-  auto count = connection.prepare(
-      "SELECT count(*) FROM (SELECT 1 FROM document_search WHERE document_search MATCH ?1 "
-      "LIMIT ?2)");
-  if (!count) {
-    return std::unexpected(count.error());
-  }
-  Result<bool> row = count->bind(1, match).bind(2, kSearchTotalCap + 1).step();
-  if (!row) {
-    return std::unexpected(row.error());
-  }
-  const std::int64_t counted = count->integer(0);
-  page.total = std::min(counted, kSearchTotalCap);
-  page.total_is_exact = counted <= kSearchTotalCap;
-  return {};
-}
-
 struct Candidate {
   std::int64_t rowid = 0;
-  double score = 0;  // bm25: lower is better
+  double score = 0;  // tandem_rank: lower is better
 };
 
-// Adds the newest kRelevanceCandidates matches of `match` with their scores,
-// keeping the first score seen for a rowid.
-Status collect_candidates(Connection& connection, const std::string& match,
-                          std::unordered_map<std::int64_t, double>& scores) {
-  static const std::string sql = fmt::format(
-      "SELECT rowid, {} FROM document_search WHERE document_search MATCH ?1 "
-      "ORDER BY rowid DESC LIMIT ?2",
-      kRank);
-  auto query = connection.prepare(sql);
+// Reads up to `limit` matches of `match`, newest first, with their scores
+// when `ranked`.
+Result<std::vector<Candidate>> scan_matches(Connection& connection, const std::string& match,
+                                            std::int64_t limit, bool ranked) {
+  auto query = connection.prepare(
+      ranked ? "SELECT rowid, tandem_rank(document_search) FROM document_search "
+               "WHERE document_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+             : "SELECT rowid, 0 FROM document_search "
+               "WHERE document_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2");
   if (!query) {
     return std::unexpected(query.error());
   }
-  query->bind(1, match).bind(2, std::int64_t{kRelevanceCandidates});
+  query->bind(1, match).bind(2, limit);
+  std::vector<Candidate> candidates;
   for (;;) {
     Result<bool> row = query->step();
     if (!row) {
       return std::unexpected(row.error());
     }
     if (!*row) {
-      return {};
+      return candidates;
     }
-    scores.try_emplace(query->integer(0), query->real(1));
+    candidates.push_back({query->integer(0), query->real(1)});
   }
+}
+
+// Sets total from the number of matches scanned, capped at kSearchTotalCap.
+void set_total(std::size_t scanned, SearchPage& page) {
+  const auto counted = static_cast<std::int64_t>(scanned);
+  page.total = std::min(counted, kSearchTotalCap);
+  page.total_is_exact = counted <= kSearchTotalCap;
+}
+
+// Builds the hit for one index row: document fields plus a snippet from the
+// body, or from the title when only the title matched.
+Result<std::optional<SearchHit>> load_hit(Connection& connection, std::int64_t rowid,
+                                          const search::QueryTerms& terms) {
+  auto query = connection.prepare(
+      "SELECT d.id, d.title, d.tags, d.updated_at, s.title, s.body "
+      "FROM documents d JOIN document_search s ON s.rowid = d.search_rowid "
+      "WHERE d.search_rowid = ?1");
+  if (!query) {
+    return std::unexpected(query.error());
+  }
+  Result<bool> row = query->bind(1, rowid).step();
+  if (!row) {
+    return std::unexpected(row.error());
+  }
+  if (!*row) {
+    return std::optional<SearchHit>();
+  }
+  Result<std::vector<std::string>> tags = parse_tags(query->text(2));
+  if (!tags) {
+    return std::unexpected(tags.error());
+  }
+
+  SearchHit hit{query->text(0), query->text(1), {}, std::move(*tags), query->integer(3)};
+  // Escaping turns every `<` of the text into `&lt;`, so "<mark>" in a
+  // snippet can only be a match marker.
+  hit.snippet = search::make_snippet(query->text(5), terms);
+  if (hit.snippet.find("<mark>") == std::string::npos) {
+    std::string title_snippet = search::make_snippet(query->text(4), terms);
+    if (title_snippet.find("<mark>") != std::string::npos) {
+      hit.snippet = std::move(title_snippet);
+    }
+  }
+  return std::optional<SearchHit>(std::move(hit));
+}
+
+Result<SearchPage> load_page(Connection& connection, const std::vector<Candidate>& ordered,
+                             const SearchQuery& query, const search::QueryTerms& terms) {
+  SearchPage page;
+  const std::size_t first = std::min(ordered.size(), static_cast<std::size_t>(query.offset));
+  const std::size_t last = std::min(ordered.size(), first + static_cast<std::size_t>(query.limit));
+  for (std::size_t i = first; i < last; ++i) {
+    Result<std::optional<SearchHit>> hit = load_hit(connection, ordered[i].rowid, terms);
+    if (!hit) {
+      return std::unexpected(hit.error());
+    }
+    if (hit->has_value()) {
+      page.results.push_back(std::move(**hit));
+    }
+  }
+  return page;
 }
 
 }  // namespace
@@ -153,39 +162,17 @@ Result<SearchPage> SqliteStore::search(const SearchQuery& query) {
 Result<SearchPage> SqliteStore::search_by_recency(Connection& connection,
                                                   const std::string& match,
                                                   const SearchQuery& query) {
-  static const std::string sql = fmt::format(
-      "SELECT rowid, {} FROM document_search WHERE document_search MATCH ?1 "
-      "ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
-      kSnippetColumns);
-  auto hits = connection.prepare(sql);
-  if (!hits) {
-    return std::unexpected(hits.error());
+  // One scan gives both the page and the capped total.
+  const std::int64_t scan = std::max<std::int64_t>(kSearchTotalCap + 1,
+                                                   std::int64_t{query.offset} + query.limit);
+  Result<std::vector<Candidate>> matches = scan_matches(connection, match, scan, false);
+  if (!matches) {
+    return std::unexpected(matches.error());
   }
-  hits->bind(1, match).bind(2, std::int64_t{query.limit}).bind(3, std::int64_t{query.offset});
-
-  SearchPage page;
-  for (;;) {
-    Result<bool> row = hits->step();
-    if (!row) {
-      return std::unexpected(row.error());
-    }
-    if (!*row) {
-      break;
-    }
-    SearchHit hit;
-    hit.snippet = choose_snippet(hits->text(1), hits->text(2));
-    Result<bool> found = fill_hit(connection, hits->integer(0), hit);
-    if (!found) {
-      return std::unexpected(found.error());
-    }
-    if (*found) {
-      page.results.push_back(std::move(hit));
-    }
-  }
-
-  Status counted = count_matches(connection, match, page);
-  if (!counted) {
-    return std::unexpected(counted.error());
+  Result<SearchPage> page =
+      load_page(connection, *matches, query, search::query_terms(query.text));
+  if (page) {
+    set_total(matches->size(), *page);
   }
   return page;
 }
@@ -194,58 +181,39 @@ Result<SearchPage> SqliteStore::search_by_relevance(Connection& connection,
                                                     const std::string& match,
                                                     const std::string& title_match,
                                                     const SearchQuery& query) {
-  // Candidates: the newest text matches and the newest title matches, so an
-  // old document whose title matches still competes.
-  std::unordered_map<std::int64_t, double> scores;
-  Status collected = collect_candidates(connection, match, scores);
-  if (collected) {
-    collected = collect_candidates(connection, title_match, scores);
+  // Candidates: the newest kRelevanceCandidates matches (which also give the
+  // total) and, when there are more, the newest title matches, so an old
+  // document whose title matches still competes.
+  Result<std::vector<Candidate>> candidates =
+      scan_matches(connection, match, kRelevanceCandidates + 1, true);
+  if (!candidates) {
+    return std::unexpected(candidates.error());
   }
-  if (!collected) {
-    return std::unexpected(collected.error());
+  const std::size_t scanned = candidates->size();
+  if (scanned > static_cast<std::size_t>(kRelevanceCandidates)) {
+    Result<std::vector<Candidate>> titles =
+        scan_matches(connection, title_match, kTitleCandidates, true);
+    if (!titles) {
+      return std::unexpected(titles.error());
+    }
+    std::unordered_set<std::int64_t> seen;
+    for (const Candidate& candidate : *candidates) {
+      seen.insert(candidate.rowid);
+    }
+    for (const Candidate& candidate : *titles) {
+      if (seen.insert(candidate.rowid).second) {
+        candidates->push_back(candidate);
+      }
+    }
   }
 
-  std::vector<Candidate> ranked;
-  ranked.reserve(scores.size());
-  for (const auto& [rowid, score] : scores) {
-    ranked.push_back({rowid, score});
-  }
-  std::sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+  std::sort(candidates->begin(), candidates->end(), [](const Candidate& a, const Candidate& b) {
     return a.score != b.score ? a.score < b.score : a.rowid > b.rowid;
   });
-
-  // Snippets only for the page, each by rowid inside the same MATCH.
-  static const std::string snippet_sql = fmt::format(
-      "SELECT {} FROM document_search WHERE document_search MATCH ?1 AND rowid = ?2",
-      kSnippetColumns);
-  SearchPage page;
-  const std::size_t first = std::min(ranked.size(), static_cast<std::size_t>(query.offset));
-  const std::size_t last = std::min(ranked.size(), first + static_cast<std::size_t>(query.limit));
-  for (std::size_t i = first; i < last; ++i) {
-    auto snippet = connection.prepare(snippet_sql);
-    if (!snippet) {
-      return std::unexpected(snippet.error());
-    }
-    Result<bool> row = snippet->bind(1, match).bind(2, ranked[i].rowid).step();
-    if (!row) {
-      return std::unexpected(row.error());
-    }
-    SearchHit hit;
-    if (*row) {
-      hit.snippet = choose_snippet(snippet->text(0), snippet->text(1));
-    }
-    Result<bool> found = fill_hit(connection, ranked[i].rowid, hit);
-    if (!found) {
-      return std::unexpected(found.error());
-    }
-    if (*found) {
-      page.results.push_back(std::move(hit));
-    }
-  }
-
-  Status counted = count_matches(connection, match, page);
-  if (!counted) {
-    return std::unexpected(counted.error());
+  Result<SearchPage> page =
+      load_page(connection, *candidates, query, search::query_terms(query.text));
+  if (page) {
+    set_total(scanned, *page);
   }
   return page;
 }

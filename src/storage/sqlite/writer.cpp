@@ -130,7 +130,7 @@ void Writer::run_batch(std::vector<Job>& batch) {
 bool Writer::run_jobs(std::vector<Job>& batch, std::vector<Status>& results,
                       Error& abort_error) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Status opened = connection_->exec("SAVEPOINT write");
+    Status opened = run_statement("SAVEPOINT write");
     if (!opened) {
       abort_error = opened.error();
       return false;
@@ -138,20 +138,36 @@ bool Writer::run_jobs(std::vector<Job>& batch, std::vector<Status>& results,
 
     results[i] = run_one(batch[i]);
 
-    Status closed = results[i] ? connection_->exec("RELEASE write")
-                               : connection_->exec("ROLLBACK TO write; RELEASE write");
-    if (!closed) {
-      abort_error = closed.error();
-      return false;
-    }
+    // After an I/O error SQLite may have rolled back the whole transaction;
+    // either way nothing in this batch can be trusted any more.
     if (connection_->fatal_error() != SQLITE_OK || sqlite3_get_autocommit(connection_->handle())) {
       abort_error = results[i] ? Error{ErrorCode::internal,
                                        "the write transaction ended unexpectedly", std::nullopt}
                                : results[i].error();
       return false;
     }
+
+    Status closed = results[i] ? run_statement("RELEASE write")
+                               : run_statement("ROLLBACK TO write");
+    if (closed && !results[i]) {
+      closed = run_statement("RELEASE write");
+    }
+    if (!closed) {
+      abort_error = closed.error();
+      return false;
+    }
   }
   return true;
+}
+
+Status Writer::run_statement(std::string_view sql) {
+  // Cached statements: these run twice per write, so parsing them each time
+  // would show at high write rates.
+  auto statement = connection_->prepare(sql);
+  if (!statement) {
+    return std::unexpected(statement.error());
+  }
+  return statement->run();
 }
 
 Status Writer::run_one(Job& job) {

@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -105,6 +106,7 @@ class Writer {
   // abandoned, with the reason in `abort_error`.
   bool run_jobs(std::vector<Job>& batch, std::vector<Status>& results, Error& abort_error);
   Status run_one(Job& job);
+  Status run_statement(std::string_view sql);
   void abandon_batch(std::vector<Job>& batch, const Error& error);
   void make_sticky(const Error& error);
   Error sticky_error() const;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace tandem::search {
@@ -87,7 +88,7 @@ TEST(BuildMatchExpression, HostileInputs) {
 TEST(BuildMatchExpression, CapsPhraseCount) {
   std::string input;
   for (int i = 0; i < kMaxQueryPhrases + 10; ++i) {
-    input += "w" + std::to_string(i) + " ";
+    input += fmt::format("w{} ", i);
   }
   const std::string expression = build_match_expression(input);
   EXPECT_EQ(std::count(expression.begin(), expression.end(), '"'), 2 * kMaxQueryPhrases);
@@ -105,7 +106,7 @@ TEST(BuildFilteredQuery, AddsWorkspaceAndTag) {
   EXPECT_EQ(build_filtered_query("w1", nullptr, "\"x\"*"),
             "meta : ws7731 AND {title body} : (\"x\"*)");
   EXPECT_EQ(build_filtered_query("w1", &tag, "\"x\"*"),
-            "meta : ws7731 AND meta : tg612062 AND {title body} : (\"x\"*)");
+            "meta : tg773100612062 AND {title body} : (\"x\"*)");
   EXPECT_EQ(build_title_query("w1", nullptr, "\"x\"*"), "meta : ws7731 AND title : (\"x\"*)");
 }
 

@@ -1,5 +1,7 @@
 #include <set>
 
+#include <fmt/format.h>
+
 #include "store_fixture.h"
 
 namespace tandem::storage::testing {
@@ -33,7 +35,8 @@ TEST_F(DocumentsTest, CreateAndFind) {
   EXPECT_EQ(created.tags, (std::vector<std::string>{"a", "b"}));
 
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   const Document& document = **found;
   EXPECT_EQ(document.workspace_id, "w1");
   EXPECT_EQ(document.title, "Title");
@@ -74,7 +77,8 @@ TEST_F(DocumentsTest, UpdateMetaChangesTitleAndTags) {
       "d1", DocumentMetaUpdate{std::nullopt, std::vector<std::string>{"y", "z"}, "u3", 4000});
   ASSERT_TRUE(updated);
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->title, "New");
   EXPECT_EQ((*found)->tags, (std::vector<std::string>{"y", "z"}));
   EXPECT_EQ((*found)->last_edited_by, "u3");
@@ -150,7 +154,7 @@ TEST_F(DocumentsTest, ListByTag) {
 
 TEST_F(DocumentsTest, CursorPagesWithoutGaps) {
   for (int i = 0; i < 7; ++i) {
-    make_document("w1", "d" + std::to_string(i), "doc");
+    make_document("w1", fmt::format("d{}", i), "doc");
   }
   std::vector<std::string> seen;
   std::optional<std::string> cursor;
@@ -168,7 +172,7 @@ TEST_F(DocumentsTest, CursorPagesWithoutGaps) {
 
 TEST_F(DocumentsTest, CursorStableWhileDocumentsChange) {
   for (int i = 0; i < 10; ++i) {
-    make_document("w1", "d" + std::to_string(i), "doc", "{}", {}, 2000 + i);
+    make_document("w1", fmt::format("d{}", i), "doc", "{}", {}, 2000 + i);
   }
 
   std::optional<std::string> next;
@@ -221,7 +225,8 @@ TEST_F(DocumentsTest, SurvivesReopen) {
   make_document("w1", "d1", "kept", R"({"t":"body"})", {"k"});
   reopen_store();
   auto found = store_->find_document("d1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->title, "kept");
   EXPECT_EQ((*found)->tags, std::vector<std::string>{"k"});
 

@@ -18,7 +18,8 @@ TEST_F(MembersTest, UpsertUserStoresAndUpdates) {
 
   ASSERT_TRUE(store_->upsert_user(User{"u1", "Ann B", "annb@example.com"}));
   found = store_->find_user("u1");
-  ASSERT_TRUE(found && found->has_value());
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->name, "Ann B");
   EXPECT_EQ((*found)->email, "annb@example.com");
 
@@ -30,12 +31,14 @@ TEST_F(MembersTest, UpsertUserStoresAndUpdates) {
 TEST_F(MembersTest, CreateWorkspaceMakesOwner) {
   make_workspace("w1", "u1");
   auto workspace = store_->find_workspace("w1");
-  ASSERT_TRUE(workspace && workspace->has_value());
+  ASSERT_TRUE(workspace);
+  ASSERT_TRUE(workspace->has_value());
   EXPECT_EQ((*workspace)->created_by, "u1");
   EXPECT_EQ((*workspace)->created_at, 1000);
 
   auto role = store_->member_role("w1", "u1");
-  ASSERT_TRUE(role && role->has_value());
+  ASSERT_TRUE(role);
+  ASSERT_TRUE(role->has_value());
   EXPECT_EQ(**role, Role::owner);
 
   auto missing = store_->find_workspace("w2");
@@ -88,7 +91,8 @@ TEST_F(MembersTest, PutMemberChangesRole) {
   ASSERT_TRUE(store_->put_member("w1", "u2", Role::viewer));
   ASSERT_TRUE(store_->put_member("w1", "u2", Role::commenter));
   auto role = store_->member_role("w1", "u2");
-  ASSERT_TRUE(role && role->has_value());
+  ASSERT_TRUE(role);
+  ASSERT_TRUE(role->has_value());
   EXPECT_EQ(**role, Role::commenter);
 }
 
@@ -106,7 +110,8 @@ TEST_F(MembersTest, LastOwnerCannotBeDemoted) {
   EXPECT_EQ(status.error().code, ErrorCode::invalid_request);
   EXPECT_NE(status.error().message.find("last owner"), std::string::npos);
   auto role = store_->member_role("w1", "u1");
-  ASSERT_TRUE(role && role->has_value());
+  ASSERT_TRUE(role);
+  ASSERT_TRUE(role->has_value());
   EXPECT_EQ(**role, Role::owner);
 }
 

@@ -1,0 +1,130 @@
+#include <fstream>
+
+#include "storage/sqlite/connection.h"
+#include "storage/sqlite/migrations.h"
+#include "store_fixture.h"
+
+namespace tandem::storage::testing {
+namespace {
+
+using sqlite::Connection;
+
+class MigrationsTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "tandem-migrate-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+
+  std::unique_ptr<Connection> raw() {
+    auto connection =
+        Connection::open(path(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
+    EXPECT_TRUE(connection);
+    return std::move(*connection);
+  }
+
+  std::vector<std::int64_t> applied_versions() {
+    auto connection = raw();
+    auto query = connection->prepare("SELECT version FROM schema_migrations ORDER BY version");
+    EXPECT_TRUE(query);
+    std::vector<std::int64_t> versions;
+    while (query->step().value_or(false)) {
+      versions.push_back(query->integer(0));
+    }
+    return versions;
+  }
+};
+
+TEST_F(MigrationsTest, NewFileGetsEveryVersion) {
+  open_store();
+  store_.reset();
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(sqlite::latest_schema_version(), 2);
+}
+
+TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
+  open_store();
+  make_workspace("w1");
+  reopen_store();
+  store_.reset();
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2}));
+}
+
+TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
+  // A file left at schema version 1 by an older build, with one document.
+  {
+    auto connection = raw();
+    ASSERT_TRUE(sqlite::migrate(*connection, 1));
+    ASSERT_TRUE(connection->exec(
+        "INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 1);"
+        "INSERT INTO members VALUES ('w1', 'u1', 3);"
+        "INSERT INTO documents (id, workspace_id, title, content, version, tags, created_by,"
+        " last_edited_by, created_at, updated_at, rev) VALUES ('d1', 'w1', 'Old title',"
+        " '{\"blocks\":[\"legacy paragraph\"]}', 4, '[\"kept\"]', 'u1', 'u1', 10, 20, 7);"));
+  }
+  EXPECT_EQ(applied_versions(), std::vector<std::int64_t>{1});
+
+  open_store();
+  auto hits = store_->search(SearchQuery{"w1", "legacy", std::string("kept"),
+                                         SearchSort::updated_at, 20, 0});
+  ASSERT_TRUE(hits) << hits.error().message;
+  ASSERT_EQ(hits->results.size(), 1u);
+  EXPECT_EQ(hits->results[0].id, "d1");
+  auto found = store_->find_document("d1");
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->version, 4);
+
+  // New writes continue above the migrated positions.
+  make_document("w1", "d2", "New title");
+  auto page = store_->list_documents(ListQuery{"w1", std::nullopt, 10, std::nullopt});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->documents.size(), 2u);
+  EXPECT_EQ(page->documents[0].id, "d2");
+  store_.reset();
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2}));
+}
+
+TEST_F(MigrationsTest, RejectsNewerFile) {
+  open_store();
+  store_.reset();
+  ASSERT_TRUE(raw()->exec("INSERT INTO schema_migrations VALUES (99, 'future', 0)"));
+
+  SqliteOptions options;
+  options.path = path();
+  auto opened = open_sqlite_store(options);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::internal);
+  EXPECT_NE(opened.error().message.find("schema version 99"), std::string::npos)
+      << opened.error().message;
+}
+
+TEST_F(MigrationsTest, RejectsFileThatIsNotADatabase) {
+  {
+    std::ofstream garbage(path());
+    garbage << std::string(4096, 'x');
+  }
+  SqliteOptions options;
+  options.path = path();
+  auto opened = open_sqlite_store(options);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::internal);
+  EXPECT_NE(opened.error().message.find(path()), std::string::npos) << opened.error().message;
+}
+
+TEST_F(MigrationsTest, RejectsBadOptions) {
+  SqliteOptions options;
+  options.path = path();
+  options.read_connections = 0;
+  auto opened = open_sqlite_store(options);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::invalid_request);
+  options.path.clear();
+  options.read_connections = 2;
+  EXPECT_FALSE(open_sqlite_store(options));
+}
+
+}  // namespace
+}  // namespace tandem::storage::testing
