@@ -55,6 +55,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void server_subscribe(const std::string& channel, std::optional<StreamPosition> recover_since);
   void server_unsubscribe(const std::string& channel);
   void server_refresh(bool expired, std::optional<std::int64_t> expire_at_s);
+  void server_message(const SharedMessage& message);
 
   // Runs `fn` on this connection's strand unless the transport is gone.
   // Thread-safe: the only Client method callable from any thread.

@@ -114,6 +114,12 @@ void Client::server_unsubscribe(const std::string& channel) {
   send(encode_push(channel, "unsubscribe", body));
 }
 
+void Client::server_message(const SharedMessage& message) {
+  if (state_ == State::connected && transport_ != nullptr) {
+    transport_->send(message);
+  }
+}
+
 void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_s) {
   if (state_ != State::connected) {
     return;

@@ -364,6 +364,16 @@ std::vector<std::shared_ptr<Client>> Engine::find_clients(std::string_view user,
 
 namespace tandem::realtime {
 
+std::size_t Engine::send_message(std::string_view user, std::string_view client_id, const std::string& data) {
+  std::string body = ObjectWriter().raw("data", data).finish();
+  auto message = std::make_shared<const std::string>(encode_push("", "message", body));
+  auto clients = find_clients(user, client_id);
+  for (const auto& c : clients) {
+    c->post([message](Client& client) { client.server_message(message); });
+  }
+  return clients.size();
+}
+
 void Engine::shutdown() {
   disconnect_all(disconnects::shutdown());
   for (Shard& shard : shards_) {

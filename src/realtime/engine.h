@@ -135,6 +135,11 @@ class Engine {
   // All clients of `user`, or only `client_id` when it is not empty.
   std::vector<std::shared_ptr<Client>> find_clients(std::string_view user, std::string_view client_id);
 
+  // Sends a `message` push with raw JSON `data` to the connections of `user`
+  // (only `client_id` when not empty). Returns how many connections matched.
+  // Thread-safe.
+  std::size_t send_message(std::string_view user, std::string_view client_id, const std::string& data);
+
   // Closes every registered connection with `reason` (default 3001
   // shutdown, which makes SDKs reconnect to another node or later).
   void disconnect_all(Disconnect reason = disconnects::shutdown());

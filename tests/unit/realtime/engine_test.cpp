@@ -135,6 +135,21 @@ TEST(Engine, GlobMatch) {
   EXPECT_TRUE(glob_match("*:*:x", "doc:w:x"));
 }
 
+TEST(Engine, SendMessageReachesUserConnections) {
+  Fixture f;
+  Conn a(*f.engine);
+  Conn b(*f.engine);
+  a.connect(f.token("alice"));
+  b.connect(f.token("bob"));
+  EXPECT_EQ(f.engine->send_message("alice", "", R"({"hi":1})"), 1u);
+  auto got = a.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].at("push").at("message").at("data").at("hi").as_int64(), 1);
+  EXPECT_FALSE(got[0].at("push").as_object().contains("channel"));
+  EXPECT_TRUE(b.received().empty());
+  EXPECT_EQ(f.engine->send_message("nobody", "", "{}"), 0u);
+}
+
 TEST(Engine, DisconnectAllClosesWith3001) {
   Fixture f;
   Conn a(*f.engine);
