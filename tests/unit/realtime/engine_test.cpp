@@ -1,5 +1,6 @@
-// Engine behaviour beyond a single client: pluggable history, concurrent
-// publishing order, shared encoded buffers and channel cleanup.
+// Engine behaviour beyond a single client: pluggable and failing history,
+// concurrent publishing order, shared encoded buffers, channel cleanup and
+// the remaining error and close codes.
 #include "realtime/engine.h"
 
 #include <thread>
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "realtime/api.h"
 
 namespace tandem::realtime {
 namespace {
@@ -157,6 +159,68 @@ TEST(Engine, DisconnectAllClosesWith3001) {
   f.engine->disconnect_all();
   ASSERT_TRUE(a.transport->closed().has_value());
   EXPECT_EQ(a.transport->closed()->code, 3001);
+}
+
+}  // namespace
+}  // namespace tandem::realtime
+
+namespace tandem::realtime {
+namespace {
+
+using namespace testing;
+
+// A history source whose storage is gone, as a failed SQLite read would be.
+class FailingHistory final : public HistorySource {
+ public:
+  Result<StreamPosition> append(std::string_view, Publication&, const NamespaceOptions&) override {
+    return fail(ErrorCode::internal, "disk unavailable");
+  }
+  Result<HistoryResult> read(std::string_view, const HistoryQuery&, const NamespaceOptions&) override {
+    return fail(ErrorCode::internal, "disk unavailable");
+  }
+  Status remove(std::string_view) override { return fail(ErrorCode::internal, "disk unavailable"); }
+};
+
+TEST(Engine, HistoryFailureGives100) {
+  Fixture f;
+  f.engine->set_history_source("workspace", std::make_shared<FailingHistory>());
+  Conn a(*f.engine);
+  a.connect(f.token("alice"));
+  auto sub = a.send(R"({"id":2,"subscribe":{"channel":"workspace:w1"}})");
+  EXPECT_EQ(sub[0].at("error").at("code").as_int64(), 100);
+  EXPECT_TRUE(sub[0].at("error").at("temporary").as_bool());
+  auto history = a.send(R"({"id":3,"history":{"channel":"workspace:w1","limit":5}})");
+  EXPECT_EQ(history[0].at("error").at("code").as_int64(), 100);
+  EXPECT_EQ(f.engine->publish("workspace:w1", "{}").error().code, ErrorCode::internal);
+  EXPECT_EQ(a.client->subscription_count(), 0u);
+}
+
+TEST(Engine, ExpiredSubRefreshClosesWith3006) {
+  EngineOptions o = default_options();
+  NamespaceOptions priv;
+  priv.subscribe = SubscribeRule::token;
+  o.namespaces["private"] = priv;
+  Fixture f(o);
+  Conn a(*f.engine);
+  a.connect(f.token("alice"));
+  std::string sub_token = f.token("", 10, R"({"channel":"private:x"})");
+  a.send(R"({"id":2,"subscribe":{"channel":"private:x","token":")" + sub_token + R"("}})");
+
+  // Refreshing with an already expired token closes with 3006 at once.
+  f.now_ms += 11'000;
+  a.send(R"({"id":3,"sub_refresh":{"channel":"private:x","token":")" + sub_token + R"("}})");
+  ASSERT_TRUE(a.transport->closed().has_value());
+  EXPECT_EQ(a.transport->closed()->code, 3006);
+}
+
+TEST(Engine, ApiDisconnectDefaultsTo3503) {
+  Fixture f;
+  Conn a(*f.engine);
+  a.connect(f.token("alice"));
+  auto r = call_api(*f.engine, "disconnect", R"({"user":"alice"})", false);
+  EXPECT_EQ(r.status, 200u);
+  ASSERT_TRUE(a.transport->closed().has_value());
+  EXPECT_EQ(a.transport->closed()->code, 3503);
 }
 
 }  // namespace
