@@ -23,8 +23,6 @@ namespace tandem::documents {
 
 struct ServiceOptions {
   std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes
-  // Called with the duration of each storage write, for metrics.
-  std::function<void(std::chrono::duration<double>)> on_write;
 };
 
 struct CreateDocument {
@@ -68,9 +66,6 @@ class Service {
  private:
   Result<storage::Document> find_authorized(const Caller& caller, const std::string& document_id,
                                             Role minimum);
-  template <class F>
-  auto timed_write(F&& write);
-
   storage::Store& store_;
   ServiceOptions options_;
 

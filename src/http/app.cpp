@@ -58,18 +58,20 @@ int run_server(config::Config config) {
     return 1;
   }
 
+  Metrics metrics;
   std::string db_path = (std::filesystem::path(config.data_dir) / "tandem.db").string();
-  auto store = storage::open_sqlite_store({.path = db_path, .read_connections = config.read_connections});
+  auto store = storage::open_sqlite_store(
+      {.path = db_path,
+       .read_connections = config.read_connections,
+       .on_commit = [&metrics](std::chrono::nanoseconds elapsed, std::size_t) {
+         metrics.record_db_commit(std::chrono::duration<double>(elapsed).count());
+       }});
   if (!store) {
     spdlog::error("cannot open storage: {}", store.error().message);
     return 1;
   }
 
-  Metrics metrics;
-  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes,
-                                       .on_write = [&metrics](std::chrono::duration<double> elapsed) {
-                                         metrics.record_db_write(elapsed.count());
-                                       }});
+  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes});
   if (config.demo) {
     auto demo = documents::seed_demo(service);
     if (!demo) {

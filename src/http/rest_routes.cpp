@@ -226,7 +226,9 @@ Response search(Request& request, const documents::Caller& caller, RestContext& 
   if (!page) return error_response(page.error());
   json::array results;
   for (const auto& hit : page->results) results.push_back(search_hit_json(hit));
-  return json_response(200, json::object{{"results", std::move(results)}, {"total", page->total}});
+  return json_response(200, json::object{{"results", std::move(results)},
+                                         {"total", page->total},
+                                         {"total_is_exact", page->total_is_exact}});
 }
 
 void add_probe_routes(Router& router, RestContext& context) {
