@@ -134,14 +134,43 @@ Result<storage::Document> Service::get_document(const Caller& caller, const std:
                                                 std::optional<std::int64_t> version) {
   auto document = find_authorized(caller, document_id, Role::viewer);
   if (!document) return document;
+  if (live_ != nullptr) return live_->read(document_id, version);
   if (version && *version != document->version) {
-    // NOTE: past versions need the op log; until it exists only the current
-    // version can be read.
     return fail(ErrorCode::not_found,
                 fmt::format("document {} has no version {}; the current version is {}", document_id, *version,
                             document->version));
   }
   return document;
+}
+
+void Service::submit_op(const Caller& caller, SubmitRequest request, SubmitDone done) {
+  if (live_ == nullptr) {
+    done(fail(ErrorCode::internal, "live editing is not enabled on this server"));
+    return;
+  }
+  auto workspace = live_->workspace_of(request.document_id);
+  if (!workspace) {
+    done(std::unexpected(workspace.error()));
+    return;
+  }
+  if (auto role = authorize(caller, *workspace, Role::editor); !role) {
+    done(std::unexpected(role.error()));
+    return;
+  }
+  live_->submit(caller, std::move(request), std::move(done));
+}
+
+Result<std::vector<storage::OpRecord>> Service::list_ops(const Caller& caller, const std::string& document_id,
+                                                         std::int64_t from, std::optional<std::int64_t> to,
+                                                         int limit) {
+  auto document = find_authorized(caller, document_id, Role::viewer);
+  if (!document) return std::unexpected(document.error());
+  std::int64_t last = to.value_or(document->version);
+  if (last < from) {
+    return fail(ErrorCode::invalid_request,
+                fmt::format("invalid range: 'to' {} is below 'from' {}", last, from));
+  }
+  return store_.list_ops(document_id, from, std::min(last, document->version), limit);
 }
 
 Result<storage::Document> Service::update_document(const Caller& caller, const std::string& document_id,

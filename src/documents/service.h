@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "documents/caller.h"
+#include "documents/live.h"
 #include "storage/store.h"
 
 namespace tandem::documents {
@@ -58,6 +59,18 @@ class Service {
 
   Result<storage::SearchPage> search(const Caller& caller, storage::SearchQuery query);
 
+  // Connects the live-editing pipeline; without it documents have no ops.
+  // Call once before serving.
+  void attach_live(LiveDocuments* live) { live_ = live; }
+
+  // Submits an op as an editor. `done` runs exactly once, from any thread.
+  void submit_op(const Caller& caller, SubmitRequest request, SubmitDone done);
+
+  // Committed ops with from < version <= to (to defaults to the newest),
+  // oldest first, at most `limit`.
+  Result<std::vector<storage::OpRecord>> list_ops(const Caller& caller, const std::string& document_id,
+                                                  std::int64_t from, std::optional<std::int64_t> to, int limit);
+
   // Role of the caller in the workspace, checked against `minimum`:
   // not_found for an unknown workspace, forbidden for non-members and for
   // roles below `minimum`.
@@ -68,6 +81,7 @@ class Service {
                                             Role minimum);
   storage::Store& store_;
   ServiceOptions options_;
+  LiveDocuments* live_ = nullptr;
 
   std::mutex known_users_mutex_;
   // user id -> "name\nemail" last written, so the common case needs no write.

@@ -10,6 +10,7 @@
 
 #include "config/secret.h"
 #include "documents/demo.h"
+#include "documents/live.h"
 #include "documents/service.h"
 #include "http/metrics.h"
 #include "http/rest_routes.h"
@@ -81,12 +82,16 @@ int run_server(config::Config config) {
     print_demo_hint(*demo, config);
   }
 
+  int threads = thread_count(config);
+  boost::asio::io_context io(threads);
+
+  documents::LiveDocuments live(**store, io, {.snapshot_interval = config.snapshot_interval},
+                                [](const documents::CommittedOp&) {});
+  service.attach_live(&live);
+
   Router router;
   RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
   add_rest_routes(router, context);
-
-  int threads = thread_count(config);
-  boost::asio::io_context io(threads);
   Server server(io, {.host = config.listen_host,
                      .port = config.listen_port,
                      .max_body_bytes = config.max_body_bytes,
@@ -113,6 +118,7 @@ int run_server(config::Config config) {
   io.run();
   for (auto& thread : pool) thread.join();
 
+  live.flush_snapshots();
   store->reset();
   spdlog::info("tandem stopped");
   return 0;
