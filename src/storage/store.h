@@ -120,6 +120,9 @@ struct SqliteOptions {
   std::string path;              // database file; created when missing
   int read_connections = 4;      // size of the read-only connection pool, 1 to 64
   int busy_timeout_ms = 5000;    // wait for a lock before failing, in milliseconds
+  // Page cache of the write connection, in MiB, 1 to 4096. Group commits of
+  // many ops touch many pages; see docs/storage.md for the measurements.
+  int writer_cache_mib = 64;
   // Optional: called on the writer thread after every group commit with the
   // COMMIT duration and the number of writes in the group (for metrics). Must
   // be quick and must not call back into the store.
