@@ -10,16 +10,6 @@ namespace tandem::documents {
 Service::Service(storage::Store& store, ServiceOptions options)
     : store_(store), options_(std::move(options)) {}
 
-template <class F>
-auto Service::timed_write(F&& write) {
-  auto start = std::chrono::steady_clock::now();
-  auto result = write();
-  if (options_.on_write) {
-    options_.on_write(std::chrono::steady_clock::now() - start);
-  }
-  return result;
-}
-
 Status Service::remember_caller(const Caller& caller) {
   std::string fingerprint = caller.name + "\n" + caller.email;
   {
@@ -30,9 +20,7 @@ Status Service::remember_caller(const Caller& caller) {
     }
   }
 
-  auto status = timed_write([&] {
-    return store_.upsert_user({caller.user_id, caller.name, caller.email});
-  });
+  auto status = store_.upsert_user({caller.user_id, caller.name, caller.email});
   if (!status) return status;
 
   std::lock_guard lock(known_users_mutex_);
@@ -64,7 +52,7 @@ Result<storage::WorkspaceMembership> Service::create_workspace(const Caller& cal
   if (auto status = check_workspace_name(name); !status) return std::unexpected(status.error());
 
   storage::Workspace workspace{new_id("w"), name, caller.user_id, now_unix_ms()};
-  auto status = timed_write([&] { return store_.create_workspace(workspace); });
+  auto status = store_.create_workspace(workspace);
   if (!status) return std::unexpected(status.error());
   return storage::WorkspaceMembership{std::move(workspace), Role::owner};
 }
@@ -86,7 +74,7 @@ Result<storage::Member> Service::put_member(const Caller& caller, const std::str
     return std::unexpected(allowed.error());
   }
 
-  auto status = timed_write([&] { return store_.put_member(workspace_id, user_id, role); });
+  auto status = store_.put_member(workspace_id, user_id, role);
   if (!status) return std::unexpected(status.error());
 
   auto user = store_.find_user(user_id);
@@ -103,7 +91,7 @@ Status Service::remove_member(const Caller& caller, const std::string& workspace
   if (auto allowed = authorize(caller, workspace_id, Role::owner); !allowed) {
     return std::unexpected(allowed.error());
   }
-  return timed_write([&] { return store_.remove_member(workspace_id, user_id); });
+  return store_.remove_member(workspace_id, user_id);
 }
 
 Result<storage::Document> Service::create_document(const Caller& caller, const std::string& workspace_id,
@@ -119,7 +107,7 @@ Result<storage::Document> Service::create_document(const Caller& caller, const s
 
   storage::NewDocument document{new_id("d"), workspace_id, std::move(input.title), std::move(content),
                                 std::move(*tags), caller.user_id, now_unix_ms()};
-  return timed_write([&] { return store_.create_document(document); });
+  return store_.create_document(document);
 }
 
 Result<storage::DocumentPage> Service::list_documents(const Caller& caller, storage::ListQuery query) {
@@ -146,14 +134,43 @@ Result<storage::Document> Service::get_document(const Caller& caller, const std:
                                                 std::optional<std::int64_t> version) {
   auto document = find_authorized(caller, document_id, Role::viewer);
   if (!document) return document;
+  if (live_ != nullptr) return live_->read(document_id, version);
   if (version && *version != document->version) {
-    // NOTE: past versions need the op log; until it exists only the current
-    // version can be read.
     return fail(ErrorCode::not_found,
                 fmt::format("document {} has no version {}; the current version is {}", document_id, *version,
                             document->version));
   }
   return document;
+}
+
+void Service::submit_op(const Caller& caller, SubmitRequest request, SubmitDone done) {
+  if (live_ == nullptr) {
+    done(fail(ErrorCode::internal, "live editing is not enabled on this server"));
+    return;
+  }
+  auto workspace = live_->workspace_of(request.document_id);
+  if (!workspace) {
+    done(std::unexpected(workspace.error()));
+    return;
+  }
+  if (auto role = authorize(caller, *workspace, Role::editor); !role) {
+    done(std::unexpected(role.error()));
+    return;
+  }
+  live_->submit(caller, std::move(request), std::move(done));
+}
+
+Result<std::vector<storage::OpRecord>> Service::list_ops(const Caller& caller, const std::string& document_id,
+                                                         std::int64_t from, std::optional<std::int64_t> to,
+                                                         int limit) {
+  auto document = find_authorized(caller, document_id, Role::viewer);
+  if (!document) return std::unexpected(document.error());
+  std::int64_t last = to.value_or(document->version);
+  if (last < from) {
+    return fail(ErrorCode::invalid_request,
+                fmt::format("invalid range: 'to' {} is below 'from' {}", last, from));
+  }
+  return store_.list_ops(document_id, from, std::min(last, document->version), limit);
 }
 
 Result<storage::Document> Service::update_document(const Caller& caller, const std::string& document_id,
@@ -170,14 +187,14 @@ Result<storage::Document> Service::update_document(const Caller& caller, const s
 
   update.edited_by = caller.user_id;
   update.edited_at = now_unix_ms();
-  return timed_write([&] { return store_.update_document_meta(document_id, update); });
+  return store_.update_document_meta(document_id, update);
 }
 
 Status Service::delete_document(const Caller& caller, const std::string& document_id) {
   if (auto document = find_authorized(caller, document_id, Role::editor); !document) {
     return std::unexpected(document.error());
   }
-  return timed_write([&] { return store_.delete_document(document_id); });
+  return store_.delete_document(document_id);
 }
 
 Result<storage::SearchPage> Service::search(const Caller& caller, storage::SearchQuery query) {

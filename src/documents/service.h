@@ -17,14 +17,13 @@
 
 #include "core/error.h"
 #include "documents/caller.h"
+#include "documents/live.h"
 #include "storage/store.h"
 
 namespace tandem::documents {
 
 struct ServiceOptions {
   std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes
-  // Called with the duration of each storage write, for metrics.
-  std::function<void(std::chrono::duration<double>)> on_write;
 };
 
 struct CreateDocument {
@@ -60,6 +59,18 @@ class Service {
 
   Result<storage::SearchPage> search(const Caller& caller, storage::SearchQuery query);
 
+  // Connects the live-editing pipeline; without it documents have no ops.
+  // Call once before serving.
+  void attach_live(LiveDocuments* live) { live_ = live; }
+
+  // Submits an op as an editor. `done` runs exactly once, from any thread.
+  void submit_op(const Caller& caller, SubmitRequest request, SubmitDone done);
+
+  // Committed ops with from < version <= to (to defaults to the newest),
+  // oldest first, at most `limit`.
+  Result<std::vector<storage::OpRecord>> list_ops(const Caller& caller, const std::string& document_id,
+                                                  std::int64_t from, std::optional<std::int64_t> to, int limit);
+
   // Role of the caller in the workspace, checked against `minimum`:
   // not_found for an unknown workspace, forbidden for non-members and for
   // roles below `minimum`.
@@ -68,11 +79,9 @@ class Service {
  private:
   Result<storage::Document> find_authorized(const Caller& caller, const std::string& document_id,
                                             Role minimum);
-  template <class F>
-  auto timed_write(F&& write);
-
   storage::Store& store_;
   ServiceOptions options_;
+  LiveDocuments* live_ = nullptr;
 
   std::mutex known_users_mutex_;
   // user id -> "name\nemail" last written, so the common case needs no write.

@@ -10,6 +10,7 @@
 
 #include "config/secret.h"
 #include "documents/demo.h"
+#include "documents/live.h"
 #include "documents/service.h"
 #include "http/metrics.h"
 #include "http/rest_routes.h"
@@ -109,18 +110,20 @@ int run_server(config::Config config) {
     return 1;
   }
 
+  Metrics metrics;
   std::string db_path = (std::filesystem::path(config.data_dir) / "tandem.db").string();
-  auto store = storage::open_sqlite_store({.path = db_path, .read_connections = config.read_connections});
+  auto store = storage::open_sqlite_store(
+      {.path = db_path,
+       .read_connections = config.read_connections,
+       .on_commit = [&metrics](std::chrono::nanoseconds elapsed, std::size_t) {
+         metrics.record_db_commit(std::chrono::duration<double>(elapsed).count());
+       }});
   if (!store) {
     spdlog::error("cannot open storage: {}", store.error().message);
     return 1;
   }
 
-  Metrics metrics;
-  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes,
-                                       .on_write = [&metrics](std::chrono::duration<double> elapsed) {
-                                         metrics.record_db_write(elapsed.count());
-                                       }});
+  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes});
   if (config.demo) {
     auto demo = documents::seed_demo(service);
     if (!demo) {
@@ -130,10 +133,8 @@ int run_server(config::Config config) {
     print_demo_hint(*demo, config);
   }
 
-  Router router;
-  RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
-  add_rest_routes(router, context);
-
+  // The engine outlives the io_context (declared before it), because sessions
+  // still queued in the io_context at exit hold a reference to it.
   auto engine = make_engine(config, *secret, **store);
   if (!engine) {
     spdlog::error("invalid configuration: {}", engine.error().message);
@@ -142,6 +143,14 @@ int run_server(config::Config config) {
 
   int threads = thread_count(config);
   boost::asio::io_context io(threads);
+
+  documents::LiveDocuments live(**store, io, {.snapshot_interval = config.snapshot_interval},
+                                [](const documents::CommittedOp&) {});
+  service.attach_live(&live);
+
+  Router router;
+  RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
+  add_rest_routes(router, context);
   Server server(io, {.host = config.listen_host,
                      .port = config.listen_port,
                      .max_body_bytes = config.max_body_bytes,
@@ -170,6 +179,7 @@ int run_server(config::Config config) {
   io.run();
   for (auto& thread : pool) thread.join();
 
+  live.flush_snapshots();
   store->reset();
   spdlog::info("tandem stopped");
   return 0;

@@ -36,7 +36,7 @@ void Metrics::record_request(std::string_view route, std::string_view method, un
   latency_by_route_[std::string(route)].observe(seconds);
 }
 
-void Metrics::record_db_write(double seconds) {
+void Metrics::record_db_commit(double seconds) {
   std::lock_guard lock(mutex_);
   db_write_.observe(seconds);
 }
@@ -63,7 +63,7 @@ std::string Metrics::render() const {
   out += "# TYPE tandem_http_open_connections gauge\n";
   out += fmt::format("tandem_http_open_connections {}\n", open_connections_.load());
 
-  out += "# HELP tandem_db_commit_duration_seconds Time for a storage write to commit durably.\n";
+  out += "# HELP tandem_db_commit_duration_seconds Time of each group COMMIT (one fsync) in the storage writer.\n";
   out += "# TYPE tandem_db_commit_duration_seconds histogram\n";
   db_write_.render(out, "tandem_db_commit_duration_seconds", "");
   return out;

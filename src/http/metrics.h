@@ -31,7 +31,7 @@ class Histogram {
 class Metrics {
  public:
   void record_request(std::string_view route, std::string_view method, unsigned status, double seconds);
-  void record_db_write(double seconds);
+  void record_db_commit(double seconds);
   void connection_opened() { open_connections_.fetch_add(1); }
   void connection_closed() { open_connections_.fetch_sub(1); }
   std::int64_t open_connections() const { return open_connections_.load(); }

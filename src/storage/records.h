@@ -40,8 +40,11 @@ struct Document {
   std::string id;
   std::string workspace_id;
   std::string title;
-  std::string content_json;  // a serialized JSON object
-  std::int64_t version = 0;
+  // The newest snapshot of the content (a serialized JSON object), which is
+  // the content at `content_version`. Ops after it are in the op log.
+  std::string content_json;
+  std::int64_t content_version = 0;
+  std::int64_t version = 0;  // the newest committed version (number of ops applied)
   std::vector<std::string> tags;
   std::string created_by;
   std::string last_edited_by;
@@ -109,6 +112,30 @@ struct SearchPage {
   // bound ("100+"), because an exact count of a very common word costs more
   // than the search itself.
   bool total_is_exact = true;
+};
+
+// One committed op in a document's op log.
+struct OpRecord {
+  std::string document_id;
+  std::int64_t version = 0;  // the version this op produced: the first op makes version 1
+  std::string op_json;       // the json0 op as applied, after transformation (a JSON array)
+  std::string user_id;       // author
+  std::string client_id;     // with `seq`: the submitter's idempotency key
+  std::int64_t seq = 0;
+  std::int64_t created_at = 0;  // unix milliseconds
+};
+
+// Everything one op commit writes, in one transaction.
+struct OpCommit {
+  OpRecord op;
+  // When set, the document content at op.version, stored as a new snapshot.
+  std::optional<std::string> snapshot_json;
+};
+
+// A document's content at a version.
+struct Snapshot {
+  std::int64_t version = 0;
+  std::string content_json;
 };
 
 }  // namespace tandem::storage
