@@ -183,6 +183,8 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
   // Publishes `count` messages to channels chosen round-robin.
   void publish(int count, int channels) {
     busy_ = true;
+
+    // One batch request; every publication carries the send time in `t`.
     std::string filler(static_cast<std::size_t>(options_.payload_bytes), 'x');
     std::string body = R"({"commands":[)";
     std::int64_t t = now_us();
@@ -193,6 +195,7 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
               filler + "\"}}}";
     }
     body += "]}";
+
     request_ = {http::verb::post, "/api/batch", 11};
     request_.set(http::field::host, options_.host);
     request_.set("X-API-Key", options_.api_key);
@@ -200,6 +203,8 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
     request_.keep_alive(true);
     request_.body() = std::move(body);
     request_.prepare_payload();
+
+    // Write, then read the reply; the publisher is free again after it.
     http::async_write(stream_, request_, [self = shared_from_this(), count](beast::error_code ec, std::size_t) {
       if (ec) throw std::runtime_error("publish write failed: " + ec.message());
       self->response_ = {};
