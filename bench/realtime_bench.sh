@@ -3,7 +3,8 @@
 # minimal Node `ws` broadcast server, with the same load generator and load.
 # Usage: bench/realtime_bench.sh [BUILD_DIR]   (default build/release)
 # Environment: N connections (10000), M subscribers per channel (100),
-# R publications per second (2000), D publish seconds (10), P payload bytes (64).
+# R publications per second (2000), D publish seconds (10), P payload bytes (64),
+# B most publications per API request (500), C publishing HTTP connections (4).
 set -euo pipefail
 
 build=${1:-build/release}
@@ -12,6 +13,8 @@ M=${M:-100}
 R=${R:-2000}
 D=${D:-10}
 P=${P:-64}
+B=${B:-500}
+C=${C:-4}
 secret=bench-secret-0123456789
 api_key=bench-api-key
 work=$(mktemp -d)
@@ -31,11 +34,12 @@ wait_port() {
 
 run_load() {
   "$build/bench/realtime_load" --port "$1" --server-pid "$2" --connections "$N" --channel-size "$M" \
-    --rate "$R" --duration "$D" --payload "$P" --token "$token" --api-key "$api_key"
+    --rate "$R" --duration "$D" --payload "$P" --max-batch "$B" --publishers "$C" \
+    --token "$token" --api-key "$api_key"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM"
-echo "load: N=$N connections, M=$M per channel, R=$R publications/s, D=$D s, payload $P bytes"
+echo "load: N=$N connections, M=$M per channel, R=$R publications/s, D=$D s, payload $P bytes, batches of at most $B on $C connections"
 
 cat > "$work/tandem.toml" <<TOML
 [realtime]

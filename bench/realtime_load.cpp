@@ -46,6 +46,8 @@ struct Options {
   int idle_s = 3;                // wait before measuring idle memory, seconds
   int payload_bytes = 64;        // filler per publication, bytes
   int connect_concurrency = 200; // handshakes in flight
+  int max_batch = 500;           // publications per /api/batch request
+  int publishers = 4;            // keep-alive HTTP connections publishing
   std::string token;
   std::string api_key;
   std::string channel_prefix = "bench:c";
@@ -176,6 +178,7 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
     beast::error_code ec;
     stream_.socket().connect(endpoint, ec);
     if (ec) throw std::runtime_error("publisher connect failed: " + ec.message());
+    stream_.socket().set_option(tcp::no_delay(true), ec);
   }
 
   bool busy() const { return busy_; }
@@ -277,6 +280,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate", o.rate, "Publications per second over all channels (R)");
   app.add_option("--duration", o.duration_s, "Publish phase, seconds");
   app.add_option("--payload", o.payload_bytes, "Filler bytes per publication");
+  app.add_option("--max-batch", o.max_batch, "Most publications per /api/batch request");
+  app.add_option("--publishers", o.publishers, "HTTP connections publishing, one request in flight each");
   app.add_option("--token", o.token, "Connection JWT")->required();
   app.add_option("--api-key", o.api_key, "Server API key")->required();
   app.add_option("--channel-prefix", o.channel_prefix, "Channel name prefix; channels are <prefix><n>");
@@ -318,7 +323,7 @@ int main(int argc, char** argv) {
   // Phase 2: publish at the target rate for the duration.
   int channels = (o.connections + o.channel_size - 1) / o.channel_size;
   std::vector<std::shared_ptr<Publisher>> publishers;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < o.publishers; ++i) {
     publishers.push_back(std::make_shared<Publisher>(io, o, stats));
     publishers.back()->connect(endpoint);
   }
@@ -338,7 +343,7 @@ int main(int argc, char** argv) {
     for (auto& p : publishers) {
       if (due <= 0) break;
       if (p->busy()) continue;
-      int count = static_cast<int>(std::min<std::int64_t>(due, 500));
+      int count = static_cast<int>(std::min<std::int64_t>(due, o.max_batch));
       p->publish(count, channels);
       requested += count;
       due -= count;

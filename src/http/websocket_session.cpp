@@ -359,6 +359,10 @@ std::optional<beast::tcp_stream> rebind_to_strand(beast::tcp_stream& stream) {
   if (ec) {
     return std::nullopt;
   }
+
+  // Pushes are small and latency-bound: without TCP_NODELAY a frame written
+  // while earlier data is unacknowledged waits for the peer's delayed ACK.
+  rebound.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   return rebound;
 }
 
