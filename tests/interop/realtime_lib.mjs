@@ -12,7 +12,8 @@ export { token, WebSocket, Centrifuge };
 export const API_KEY = 'interop-api-key';
 
 // Starts the server with the server API on and `realtimeToml` as the body of
-// its [realtime] section.
+// its [realtime] section. Nested tables need their full name, such as
+// [realtime.namespaces.private].
 export async function startRealtime(realtimeToml = '') {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-rt-config-'));
   const file = join(dir, 'tandem.toml');

@@ -1,5 +1,5 @@
-// Recovery after a forced disconnect and token refresh, with the official
-// `centrifuge` SDK against the real server.
+// Recovery after a forced disconnect and connection and subscription token
+// refresh, with the official `centrifuge` SDK against the real server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRealtime, api, makeWorkspace, sdk, once, token, until } from './realtime_lib.mjs';
@@ -9,7 +9,7 @@ let ws1;
 const clients = [];
 
 before(async () => {
-  server = await startRealtime();
+  server = await startRealtime('[realtime.namespaces.private]\nsubscribe = "token"\nhistory_size = 10\nhistory_ttl = "1m"');
   ws1 = await makeWorkspace(server, 'alice');
 });
 
@@ -114,4 +114,40 @@ test('an expired token at connect gets 109 and the SDK retries with a new one', 
   c.connect();
   await connected;
   assert.equal(fetched, 1);
+});
+
+test('an expiring subscription token is refreshed without resubscribing', async () => {
+  const channel = 'private:room';
+  let fetched = 0;
+  const c = sdk(server, 'alice');
+  clients.push(c);
+  c.connect();
+  const sub = c.newSubscription(channel, {
+    token: token('alice', { channel, exp: Math.floor(Date.now() / 1000) + 2 }),
+    getToken: async () => {
+      fetched++;
+      return token('alice', { channel, exp: Math.floor(Date.now() / 1000) + 3600 });
+    },
+  });
+  sub.subscribe();
+  await sub.ready(5000);
+
+  const interruptions = [];
+  for (const name of ['unsubscribed', 'subscribing']) sub.on(name, (ctx) => interruptions.push({ name, ...ctx }));
+  await until(() => fetched === 1, 8000, 'the SDK to fetch a new subscription token');
+  await new Promise((r) => setTimeout(r, 300));
+  const got = once(sub, 'publication');
+  await api(server, 'publish', { channel, data: { still: 'subscribed' } });
+  assert.deepEqual((await got).data, { still: 'subscribed' });
+  assert.deepEqual([...interruptions], []);
+});
+
+test('a token channel without a subscription token is denied with 103', async () => {
+  const c = sdk(server, 'alice');
+  clients.push(c);
+  c.connect();
+  const sub = c.newSubscription('private:other');
+  const unsubscribed = once(sub, 'unsubscribed');
+  sub.subscribe();
+  assert.equal((await unsubscribed).code, 103);
 });
