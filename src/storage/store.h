@@ -67,9 +67,12 @@ class Store {
   virtual Status delete_document(std::string_view document_id) = 0;
 
   // --- op log (live editing) ---
-  // Queues the commit on the group-commit writer and returns at once. `done`
+  // Queues the commit on the group-commit writer and returns at once (it
+  // blocks only while the writer's queue is full, as backpressure). `done`
   // runs on the writer thread once the transaction holding the commit is
   // durable, or has failed; it must be quick and must not call the store.
+  // When the store is closing, `done` runs at once on the caller's thread
+  // with `internal`.
   // Commits of one document complete in submission order. In one
   // transaction: inserts the op, sets the document's version, last_edited_by
   // (= op author), updated_at (= op.created_at, never moving backwards) and
