@@ -1,5 +1,8 @@
 #include "http/live_wiring.h"
 
+#include <map>
+#include <set>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -163,6 +166,36 @@ void add_document_rpc(realtime::Engine& engine, documents::Service& service) {
   });
   engine.rpc().add("doc.fetch", [&service](realtime::RpcCall call, realtime::RpcDone done) {
     fetch(service, call, std::move(done));
+  });
+}
+
+void add_presence_route(Router& router, RestContext& context, std::shared_ptr<realtime::Engine> engine) {
+  router.add("GET", "/v1/workspaces/{ws}/presence", [&context, engine](Request& request) {
+    auto caller = authenticate(request, context);
+    if (!caller) return error_response(caller.error());
+    const std::string& workspace_id = request.params["ws"];
+    if (auto role = context.service.authorize(*caller, workspace_id, Role::viewer); !role) {
+      return error_response(role.error());
+    }
+
+    // Member names come from the store; one lookup per workspace request.
+    std::map<std::string, std::string> names;
+    if (auto members = context.store.list_members(workspace_id)) {
+      for (const auto& member : *members) names[member.user_id] = member.name;
+    }
+
+    json::object result;
+    std::string prefix = "doc:" + workspace_id + ":";
+    for (const auto& [channel, count] : engine->channels(prefix + "*")) {
+      json::array viewers;
+      std::set<std::string> seen;
+      for (const realtime::ClientInfo& info : engine->presence(channel)) {
+        if (!seen.insert(info.user).second) continue;
+        viewers.push_back(json::object{{"user_id", info.user}, {"name", names[info.user]}});
+      }
+      if (!viewers.empty()) result[channel.substr(prefix.size())] = std::move(viewers);
+    }
+    return json_response(200, result);
   });
 }
 

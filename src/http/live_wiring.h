@@ -9,6 +9,8 @@
 #include "core/error.h"
 #include "documents/live.h"
 #include "documents/service.h"
+#include "http/rest_routes.h"
+#include "http/router.h"
 #include "realtime/engine.h"
 #include "realtime/history.h"
 #include "storage/store.h"
@@ -47,5 +49,9 @@ realtime::ProtocolError rpc_error(const Error& error);
 
 // Registers doc.submit and doc.fetch on the engine.
 void add_document_rpc(realtime::Engine& engine, documents::Service& service);
+
+// GET /v1/workspaces/{ws}/presence: {doc_id: [{user_id, name}]} for every
+// document someone in the workspace has open (presence on its channel).
+void add_presence_route(Router& router, RestContext& context, std::shared_ptr<realtime::Engine> engine);
 
 }  // namespace tandem::http
