@@ -124,7 +124,12 @@ int run_server(config::Config config) {
     return 1;
   }
 
-  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes});
+  // The engine is created below; metadata events reach it through this slot.
+  std::shared_ptr<realtime::Engine> meta_engine;
+  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes,
+                                       .on_meta = [&meta_engine](const documents::MetaEvent& event) {
+                                         if (meta_engine) publish_meta(*meta_engine, event);
+                                       }});
   if (config.demo) {
     auto demo = documents::seed_demo(service);
     if (!demo) {
@@ -151,6 +156,7 @@ int run_server(config::Config config) {
   // Committed ops are published on the storage writer thread, in version
   // order per document; offset = version, so the op log is the history.
   std::shared_ptr<realtime::Engine> shared_engine = *engine;
+  meta_engine = shared_engine;
   documents::LiveDocuments live(
       **store, io, {.snapshot_interval = config.snapshot_interval},
       [shared_engine](const documents::CommittedOp& committed) {

@@ -43,6 +43,39 @@ std::string op_publication(const storage::OpRecord& record) {
                      json::serialize(json::value(record.client_id)), record.seq, record.created_at);
 }
 
+std::string meta_publication(const documents::MetaEvent& event) {
+  std::string_view kind = "updated";
+  switch (event.kind) {
+    case documents::MetaEvent::Kind::created: kind = "created"; break;
+    case documents::MetaEvent::Kind::updated: kind = "updated"; break;
+    case documents::MetaEvent::Kind::deleted: kind = "deleted"; break;
+  }
+  json::array tags;
+  for (const std::string& tag : event.tags) tags.emplace_back(tag);
+  return json::serialize(json::object{{"type", "meta"},
+                                      {"event", kind},
+                                      {"doc_id", event.document_id},
+                                      {"title", event.title},
+                                      {"tags", std::move(tags)},
+                                      {"user_id", event.user_id},
+                                      {"version", event.version}});
+}
+
+void publish_meta(realtime::Engine& engine, const documents::MetaEvent& event) {
+  std::string data = meta_publication(event);
+  auto on_workspace = engine.publish("workspace:" + event.workspace_id, data);
+  if (!on_workspace) {
+    spdlog::error("document {}: publishing a metadata change on workspace {} failed: {}", event.document_id,
+                  event.workspace_id, on_workspace.error().message);
+  }
+  auto on_document = engine.publish(document_channel(event.workspace_id, event.document_id), std::move(data),
+                                    {.skip_history = true});
+  if (!on_document) {
+    spdlog::error("document {}: publishing a metadata change failed: {}", event.document_id,
+                  on_document.error().message);
+  }
+}
+
 OpLogHistory::OpLogHistory(storage::Store& store, documents::LiveDocuments& live, std::string epoch)
     : store_(store), live_(live), epoch_(std::move(epoch)) {}
 

@@ -183,3 +183,39 @@ test('a client recovers ops missed during a server restart', async () => {
   await until(() => received.length >= 2, 5000, 'recovered publications');
   assert.deepEqual(received.map((p) => p.offset), [before + 1, before + 2]);
 });
+
+test('metadata changes reach the workspace and document channels', async () => {
+  const viewer = connect('vera');
+  const { sub: workspaceSub } = await subscribe(viewer, `workspace:${ws}`);
+  const { sub: docSub } = await subscribe(viewer, `doc:${ws}:${docId}`);
+  const onWorkspace = [];
+  const onDocument = [];
+  workspaceSub.on('publication', (p) => onWorkspace.push(p.data));
+  docSub.on('publication', (p) => onDocument.push(p.data));
+
+  const bob = client(server, 'bob');
+  const created = await bob('POST', `/v1/workspaces/${ws}/documents`, { title: 'Fresh' });
+  assert.equal(created.status, 201);
+  assert.equal((await bob('PATCH', `/v1/documents/${docId}`, { title: 'Renamed', tags: ['x'] })).status, 200);
+  assert.equal((await bob('DELETE', `/v1/documents/${created.body.id}`)).status, 204);
+
+  await until(() => onWorkspace.length === 3 && onDocument.length === 1, 5000, 'metadata publications');
+  assert.deepEqual(onWorkspace.map((e) => [e.type, e.event, e.doc_id]), [
+    ['meta', 'created', created.body.id], ['meta', 'updated', docId], ['meta', 'deleted', created.body.id]]);
+  assert.equal(onDocument[0].title, 'Renamed');
+  assert.deepEqual(onDocument[0].tags, ['x']);
+  assert.equal(onDocument[0].user_id, 'bob');
+});
+
+test('search finds edited text within a second', async () => {
+  const bob = client(server, 'bob');
+  const current = await bob('GET', `/v1/documents/${docId}`);
+  const word = `quokka${Date.now()}`;
+  const response = await bob('POST', `/v1/documents/${docId}/ops`, {
+    version: current.body.version, op: [{ p: ['text', 0], si: `${word} ` }], client_id: 'search-bob', seq: 1,
+  });
+  assert.equal(response.status, 200, response.text);
+  const started = Date.now();
+  await until(async () => (await bob('GET', `/v1/workspaces/${ws}/search?q=${word}`)).body.total === 1, 3000, 'reindex');
+  assert.ok(Date.now() - started < 1500, `reindex took ${Date.now() - started} ms`);
+});
