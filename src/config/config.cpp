@@ -122,6 +122,9 @@ std::vector<Setting> build_settings() {
   list.push_back({"read_connections", "--read-connections", "TANDEM_READ_CONNECTIONS", "N",
                   "SQLite read-only connections (count). Default 4", false,
                   integer_setter<int>(&Config::read_connections, 1, 64, "read connection count")});
+  list.push_back({"snapshot_interval", "--snapshot-interval", "TANDEM_SNAPSHOT_INTERVAL", "OPS",
+                  "Store a document snapshot every N ops (count); reads replay at most N ops. Default 100", false,
+                  integer_setter<std::int64_t>(&Config::snapshot_interval, 1, 1000000, "snapshot interval")});
   list.push_back({"demo", "--demo", "TANDEM_DEMO", "BOOL",
                   "Create a demo workspace with users alice, bob and carol and a few documents, once per data directory. Default off",
                   false, [](Config& config, const std::string& text) {
@@ -215,11 +218,11 @@ Result<Config> load(const Sources& sources) {
 std::string summary(const Config& config) {
   return fmt::format(
       "listen={}:{} data_dir={} secret={} api_key={} threads={} clock_skew={}s max_body={}B "
-      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} demo={}",
+      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} demo={}",
       config.listen_host, config.listen_port, config.data_dir,
       config.secret.empty() ? "generated" : "set", config.api_key.empty() ? "none (server API off)" : "set",
       config.threads, config.clock_skew_s, config.max_body_bytes, config.max_content_bytes,
-      config.shutdown_timeout_s, config.log_level, config.read_connections, config.demo);
+      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.demo);
 }
 
 Result<std::int64_t> parse_duration_s(const std::string& text) {

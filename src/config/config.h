@@ -31,6 +31,7 @@ struct Config {
   std::string log_level = "info";        // trace, debug, info, warn, error
   int read_connections = 4;              // SQLite read-only connections
   bool demo = false;                     // seed a demo workspace on first start
+  std::int64_t snapshot_interval = 100;  // store a document snapshot every N ops
   toml::table realtime;                  // the file's [realtime] section, as is
 };
 

@@ -17,12 +17,28 @@
 
 #include "core/error.h"
 #include "documents/caller.h"
+#include "documents/live.h"
 #include "storage/store.h"
 
 namespace tandem::documents {
 
+// A change of document metadata, for live clients.
+struct MetaEvent {
+  enum class Kind { created, updated, deleted };
+  Kind kind = Kind::updated;
+  std::string workspace_id;
+  std::string document_id;
+  std::string title;
+  std::vector<std::string> tags;
+  std::string user_id;  // who made the change
+  std::int64_t version = 0;
+};
+
 struct ServiceOptions {
   std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes
+  // Called after a document is durably created, changed (title, tags) or
+  // deleted, on the request's thread.
+  std::function<void(const MetaEvent&)> on_meta;
 };
 
 struct CreateDocument {
@@ -58,16 +74,30 @@ class Service {
 
   Result<storage::SearchPage> search(const Caller& caller, storage::SearchQuery query);
 
+  // Connects the live-editing pipeline; without it documents have no ops.
+  // Call once before serving.
+  void attach_live(LiveDocuments* live) { live_ = live; }
+
+  // Submits an op as an editor. `done` runs exactly once, from any thread.
+  void submit_op(const Caller& caller, SubmitRequest request, SubmitDone done);
+
+  // Committed ops with from < version <= to (to defaults to the newest),
+  // oldest first, at most `limit`.
+  Result<std::vector<storage::OpRecord>> list_ops(const Caller& caller, const std::string& document_id,
+                                                  std::int64_t from, std::optional<std::int64_t> to, int limit);
+
   // Role of the caller in the workspace, checked against `minimum`:
   // not_found for an unknown workspace, forbidden for non-members and for
   // roles below `minimum`.
   Result<Role> authorize(const Caller& caller, const std::string& workspace_id, Role minimum);
 
  private:
+  void notify(MetaEvent::Kind kind, const storage::Document& document, const Caller& caller);
   Result<storage::Document> find_authorized(const Caller& caller, const std::string& document_id,
                                             Role minimum);
   storage::Store& store_;
   ServiceOptions options_;
+  LiveDocuments* live_ = nullptr;
 
   std::mutex known_users_mutex_;
   // user id -> "name\nemail" last written, so the common case needs no write.

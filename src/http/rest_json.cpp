@@ -37,6 +37,12 @@ json::value parse_embedded(const std::string& text) {
   return ec ? json::value(json::object{}) : value;
 }
 
+json::value parse_embedded_array(const std::string& text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  return ec ? json::value(json::array{}) : value;
+}
+
 json::array string_array(const std::vector<std::string>& items) {
   json::array array;
   for (const std::string& item : items) array.emplace_back(item);
@@ -112,6 +118,28 @@ Result<std::optional<std::string>> optional_object_json(const json::object& obje
   return std::optional<std::string>{json::serialize(*value)};
 }
 
+Result<std::int64_t> required_integer(const json::object& object, std::string_view field, std::int64_t min,
+                                      std::int64_t max) {
+  const json::value* value = object.if_contains(field);
+  if (value == nullptr) {
+    return fail(ErrorCode::invalid_request, fmt::format("missing field '{}'", field));
+  }
+  std::optional<std::int64_t> number;
+  if (value->is_int64()) number = value->as_int64();
+  if (value->is_uint64() && value->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    number = static_cast<std::int64_t>(value->as_uint64());
+  }
+  if (value->is_double() && value->as_double() == static_cast<double>(static_cast<std::int64_t>(value->as_double()))) {
+    number = static_cast<std::int64_t>(value->as_double());
+  }
+  if (!number || *number < min || *number > max) {
+    return fail(ErrorCode::invalid_request,
+                fmt::format("invalid field '{}' {}: expected an integer from {} to {}", field,
+                            json::serialize(*value).substr(0, 40), min, max));
+  }
+  return *number;
+}
+
 Result<std::int64_t> integer_query(std::optional<std::string_view> text, std::string_view name, std::int64_t min,
                                    std::int64_t max, std::int64_t fallback) {
   if (!text) return fallback;
@@ -160,6 +188,15 @@ json::object search_hit_json(const storage::SearchHit& hit) {
           {"snippet", hit.snippet},
           {"tags", string_array(hit.tags)},
           {"updated_at", format_rfc3339(hit.updated_at)}};
+}
+
+json::object op_record_json(const storage::OpRecord& record) {
+  return {{"version", record.version},
+          {"op", parse_embedded_array(record.op_json)},
+          {"user_id", record.user_id},
+          {"client_id", record.client_id},
+          {"seq", record.seq},
+          {"created_at", format_rfc3339(record.created_at)}};
 }
 
 }  // namespace tandem::http

@@ -28,6 +28,10 @@ Result<std::optional<std::vector<std::string>>> optional_string_list(const boost
 Result<std::optional<std::string>> optional_object_json(const boost::json::object& object,
                                                         std::string_view field);
 
+// An integer field in [min, max]; numbers with a fraction are rejected.
+Result<std::int64_t> required_integer(const boost::json::object& object, std::string_view field, std::int64_t min,
+                                      std::int64_t max);
+
 // Reads an integer query value in [min, max]; `fallback` when absent.
 Result<std::int64_t> integer_query(std::optional<std::string_view> text, std::string_view name,
                                    std::int64_t min, std::int64_t max, std::int64_t fallback);
@@ -37,5 +41,7 @@ boost::json::object member_json(const storage::Member& member);
 // With `include_content` false the `content` key is left out (listings).
 boost::json::object document_json(const storage::Document& document, bool include_content);
 boost::json::object search_hit_json(const storage::SearchHit& hit);
+// {version, op, user_id, client_id, seq, created_at}
+boost::json::object op_record_json(const storage::OpRecord& record);
 
 }  // namespace tandem::http

@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1000;  // search text, bytes
 
-// Extracts the bearer token, verifies it and records the caller.
+}  // namespace
+
 Result<documents::Caller> authenticate(const Request& request, RestContext& context) {
   std::string_view header = request.authorization;
   std::string_view token;
@@ -43,6 +44,8 @@ Result<documents::Caller> authenticate(const Request& request, RestContext& cont
   if (auto status = context.service.remember_caller(caller); !status) return std::unexpected(status.error());
   return caller;
 }
+
+namespace {
 
 // Wraps a handler that needs an authenticated caller.
 template <class F>
@@ -189,6 +192,47 @@ Response delete_document(Request& request, const documents::Caller& caller, Rest
   return no_content();
 }
 
+void submit_op(Request& request, const documents::Caller& caller, RestContext& context, Respond respond) {
+  auto body = parse_object_body(request.body, {"version", "op", "client_id", "seq"});
+  if (!body) return respond(error_response(body.error()));
+  auto version = required_integer(*body, "version", 0, INT64_MAX);
+  if (!version) return respond(error_response(version.error()));
+  auto client_id = required_string(*body, "client_id");
+  if (!client_id) return respond(error_response(client_id.error()));
+  auto seq = required_integer(*body, "seq", 0, INT64_MAX);
+  if (!seq) return respond(error_response(seq.error()));
+  const json::value* op = body->if_contains("op");
+  if (op == nullptr) return respond(error_response({ErrorCode::invalid_request, "missing field 'op'", std::nullopt}));
+
+  documents::SubmitRequest submit{request.params["id"], *version, *op, std::move(*client_id), *seq};
+  context.service.submit_op(caller, std::move(submit), [respond](Result<documents::SubmitResult> result) {
+    if (!result) return respond(error_response(result.error()));
+    json::object reply{{"version", result->version}};
+    boost::system::error_code ec;
+    reply["op"] = json::parse(result->op_json, ec);
+    respond(json_response(200, reply));
+  });
+}
+
+Response list_ops(Request& request, const documents::Caller& caller, RestContext& context) {
+  auto from = integer_query(request.query_value("from"), "from", 0, INT64_MAX, 0);
+  if (!from) return error_response(from.error());
+  std::optional<std::int64_t> to;
+  if (auto text = request.query_value("to")) {
+    auto parsed = integer_query(text, "to", 0, INT64_MAX, 0);
+    if (!parsed) return error_response(parsed.error());
+    to = *parsed;
+  }
+  auto limit = integer_query(request.query_value("limit"), "limit", 1, 1000, 1000);
+  if (!limit) return error_response(limit.error());
+
+  auto ops = context.service.list_ops(caller, request.params["id"], *from, to, static_cast<int>(*limit));
+  if (!ops) return error_response(ops.error());
+  json::array array;
+  for (const auto& record : *ops) array.push_back(op_record_json(record));
+  return json_response(200, json::object{{"ops", std::move(array)}});
+}
+
 Result<storage::SearchQuery> search_query(const Request& request) {
   storage::SearchQuery query;
   query.text = std::string(request.query_value("q").value_or(""));
@@ -269,6 +313,12 @@ void add_rest_routes(Router& router, RestContext& context) {
              authed(c, [&c](Request& r, const auto& u) { return update_document(r, u, c); }));
   router.add("DELETE", "/v1/documents/{id}",
              authed(c, [&c](Request& r, const auto& u) { return delete_document(r, u, c); }));
+  router.add("GET", "/v1/documents/{id}/ops", authed(c, [&c](Request& r, const auto& u) { return list_ops(r, u, c); }));
+  router.add_async("POST", "/v1/documents/{id}/ops", [&c](Request& r, Respond respond) {
+    auto caller = authenticate(r, c);
+    if (!caller) return respond(error_response(caller.error()));
+    submit_op(r, *caller, c, std::move(respond));
+  });
 }
 
 }  // namespace tandem::http

@@ -18,6 +18,11 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
+  add_async(std::move(method), std::move(pattern),
+            [handler = std::move(handler)](Request& request, Respond respond) { respond(handler(request)); });
+}
+
+void Router::add_async(std::string method, std::string pattern, AsyncHandler handler) {
   std::vector<std::string> segments;
   for (std::string_view segment : split_path(pattern)) {
     segments.emplace_back(segment);

@@ -12,14 +12,19 @@
 namespace tandem::http {
 
 using Handler = std::function<Response(Request&)>;
+// Completes a request later, from any thread, exactly once.
+using Respond = std::function<void(Response)>;
+// A handler that finishes asynchronously (e.g. after a durable commit).
+using AsyncHandler = std::function<void(Request&, Respond)>;
 
 class Router {
  public:
   // Registers a route; `pattern` doubles as the route's metrics label.
   void add(std::string method, std::string pattern, Handler handler);
+  void add_async(std::string method, std::string pattern, AsyncHandler handler);
 
   struct Match {
-    const Handler* handler = nullptr;  // null: no route for this path or method
+    const AsyncHandler* handler = nullptr;  // null: no route for this path or method
     std::string route;                 // the matched pattern, or "unmatched"
     bool path_known = false;           // the path exists under another method
   };
@@ -32,7 +37,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    Handler handler;
+    AsyncHandler handler;
   };
   std::vector<Route> routes_;
 };

@@ -32,11 +32,14 @@ std::optional<Request> to_request(bhttp::request<bhttp::string_body>& message) {
     request.query = std::move(*query);
   }
   request.authorization = std::string(message[bhttp::field::authorization]);
+  request.api_key = std::string(message["X-API-Key"]);
+  request.error_mode = std::string(message["X-Centrifugo-Error-Mode"]);
   request.body = std::move(message.body());
   return request;
 }
 
-Response run_handler(const Router& router, Request& request, std::string& route) {
+// Runs the matched handler and calls `respond` exactly once.
+void run_handler(const Router& router, Request& request, std::string& route, const Respond& respond) {
   Router::Match match = router.match(request);
   route = match.route;
   if (match.handler == nullptr) {
@@ -45,23 +48,29 @@ Response run_handler(const Router& router, Request& request, std::string& route)
           {ErrorCode::invalid_request,
            fmt::format("method {} is not allowed on {}", request.method, request.path), std::nullopt});
       response.status = 405;
-      return response;
+      respond(std::move(response));
+      return;
     }
-    return error_response({ErrorCode::not_found, fmt::format("no route for {} {}", request.method, request.path),
-                           std::nullopt});
+    respond(error_response({ErrorCode::not_found, fmt::format("no route for {} {}", request.method, request.path),
+                            std::nullopt}));
+    return;
   }
 
   // Handlers return errors as values; anything thrown (allocation failure, a
   // library bug) stops here and becomes a logged 500.
-  try {
-    Response response = (*match.handler)(request);
+  std::string method = request.method;
+  std::string path = request.path;
+  auto logging_respond = [respond, method, path](Response response) {
     if (response.status >= 500) {
-      spdlog::error("{} {} failed with {}: {}", request.method, request.path, response.status, response.body);
+      spdlog::error("{} {} failed with {}: {}", method, path, response.status, response.body);
     }
-    return response;
+    respond(std::move(response));
+  };
+  try {
+    (*match.handler)(request, logging_respond);
   } catch (const std::exception& error) {
-    spdlog::error("handler for {} {} threw: {}", request.method, request.path, error.what());
-    return error_response({ErrorCode::internal, "internal error; see the server log", std::nullopt});
+    spdlog::error("handler for {} {} threw: {}", method, path, error.what());
+    respond(error_response({ErrorCode::internal, "internal error; see the server log", std::nullopt}));
   }
 }
 
@@ -160,14 +169,15 @@ void Session::dispatch(bhttp::request<bhttp::string_body> message) {
   server_.request_started();
   boost::asio::post(server_.workers(), [self = shared_from_this(), request = std::move(*request), version,
                                         keep_alive, started]() mutable {
-    std::string route;
-    Response response = run_handler(self->server_.router(), request, route);
-    boost::asio::post(self->stream_.get_executor(), [self, response = std::move(response), version, keep_alive,
-                                                     route = std::move(route), method = request.method,
-                                                     started]() mutable {
-      self->server_.request_finished();
-      self->write(std::move(response), version, keep_alive, std::move(route), std::move(method), started);
-    });
+    auto route = std::make_shared<std::string>();
+    Respond respond = [self, route, method = request.method, version, keep_alive, started](Response response) {
+      boost::asio::post(self->stream_.get_executor(), [self, response = std::move(response), version, keep_alive,
+                                                       route, method, started]() mutable {
+        self->server_.request_finished();
+        self->write(std::move(response), version, keep_alive, *route, method, started);
+      });
+    };
+    run_handler(self->server_.router(), request, *route, respond);
   });
 }
 
