@@ -162,21 +162,24 @@ test('a client recovers ops missed during a server restart', async () => {
   const epoch = ctx.streamPosition.epoch;
   const before = ctx.streamPosition.offset;
 
-  // Stop the server, restart it on the same port and data directory, and
-  // commit two ops before the client is back.
+  // Stop the server and commit two ops through a second server on another
+  // port, so the client cannot see them live; then restart on the original
+  // port and data directory, where the client reconnects.
   await server.stop();
-  const restarted = await startServer({ dataDir: server.dataDir, listen: `127.0.0.1:${server.port}` });
-  const old = server;
-  server = restarted;
-  server.wsUrl = old.wsUrl;
-  old.cleanup = () => {};
-  const bob = client(server, 'bob');
+  const elsewhere = await startServer({ dataDir: server.dataDir });
+  const bob = client(elsewhere, 'bob');
   for (let i = 1; i <= 2; i++) {
     const response = await bob('POST', `/v1/documents/${docId}/ops`, { version: before + i - 1, op: [{ p: ['text', 0], si: `${i}` }], client_id: 'restart-bob', seq: i });
     assert.equal(response.status, 200, response.text);
   }
+  await elsewhere.stop();
 
-  const resubscribed = await once(sub, 'subscribed', () => true, 15000);
+  const resubscribedPromise = once(sub, 'subscribed', () => true, 20000);
+  const restarted = await startServer({ dataDir: server.dataDir, listen: `127.0.0.1:${server.port}` });
+  restarted.wsUrl = server.wsUrl;
+  server = restarted;
+
+  const resubscribed = await resubscribedPromise;
   assert.equal(resubscribed.wasRecovering, true);
   assert.equal(resubscribed.recovered, true);
   assert.equal(resubscribed.streamPosition.epoch, epoch);
