@@ -123,9 +123,60 @@ Status create_search_index(Connection& connection) {
   }
 }
 
+// Adds the op log, document snapshots and the database id. The content of
+// every stored document moves into its first snapshot (at the document's
+// current version), so `documents.content` goes away: the snapshots are the
+// only copy of document content.
+Status create_op_log(Connection& connection) {
+  Status created = connection.exec(R"sql(
+    -- One row per committed op. (document_id, client_id, seq) is the
+    -- submitter's idempotency key, so a resubmitted op cannot commit twice.
+    CREATE TABLE ops (
+      document_id TEXT NOT NULL REFERENCES documents (id),
+      version     INTEGER NOT NULL CHECK (version > 0),
+      op          TEXT NOT NULL,
+      user_id     TEXT NOT NULL,
+      client_id   TEXT NOT NULL,
+      seq         INTEGER NOT NULL,
+      created_at  INTEGER NOT NULL,
+      PRIMARY KEY (document_id, version),
+      UNIQUE (document_id, client_id, seq)
+    ) WITHOUT ROWID;
+
+    -- A rowid table, because snapshots can be far larger than a page.
+    CREATE TABLE document_snapshots (
+      document_id TEXT NOT NULL REFERENCES documents (id),
+      version     INTEGER NOT NULL CHECK (version >= 0),
+      content     TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX document_snapshots_by_version
+      ON document_snapshots (document_id, version);
+
+    INSERT INTO document_snapshots (document_id, version, content)
+      SELECT id, version, content FROM documents;
+    ALTER TABLE documents DROP COLUMN content;
+
+    CREATE TABLE store_meta (
+      key   TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    ) WITHOUT ROWID;
+  )sql");
+  if (!created) {
+    return created;
+  }
+
+  auto insert = connection.prepare(
+      "INSERT INTO store_meta (key, value) VALUES ('database_id', ?1)");
+  if (!insert) {
+    return std::unexpected(insert.error());
+  }
+  return insert->bind(1, random_hex(16)).run();
+}
+
 constexpr Migration kMigrations[] = {
     {1, "core tables", &create_core_tables},
     {2, "full-text search index", &create_search_index},
+    {3, "op log, snapshots and database id", &create_op_log},
 };
 
 Status apply_one(Connection& connection, const Migration& migration) {

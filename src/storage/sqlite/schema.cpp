@@ -47,4 +47,15 @@ Status delete_index_row(Connection& connection, std::int64_t rowid) {
   return remove->bind(1, rowid).run();
 }
 
+Status insert_snapshot(Connection& connection, std::string_view document_id,
+                       const Snapshot& snapshot) {
+  auto insert = connection.prepare(
+      "INSERT INTO document_snapshots (document_id, version, content) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (document_id, version) DO UPDATE SET content = excluded.content");
+  if (!insert) {
+    return std::unexpected(insert.error());
+  }
+  return insert->bind(1, document_id).bind(2, snapshot.version).bind(3, snapshot.content_json).run();
+}
+
 }  // namespace tandem::storage::sqlite

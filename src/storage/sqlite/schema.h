@@ -1,5 +1,5 @@
 // Helpers shared by the migrations and the store for rows whose encoding is
-// ours: the tags JSON column and the rows of the full-text index.
+// ours: the tags JSON column, the rows of the full-text index and snapshots.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/records.h"
 #include "storage/sqlite/connection.h"
 
 namespace tandem::storage::sqlite {
@@ -30,5 +31,10 @@ struct IndexRow {
 
 Status insert_index_row(Connection& connection, const IndexRow& row);
 Status delete_index_row(Connection& connection, std::int64_t rowid);
+
+// Stores the snapshot, replacing an earlier one at the same version (the
+// content at a version never differs, so replacing changes nothing real).
+Status insert_snapshot(Connection& connection, std::string_view document_id,
+                       const Snapshot& snapshot);
 
 }  // namespace tandem::storage::sqlite

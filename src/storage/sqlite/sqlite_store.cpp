@@ -52,6 +52,23 @@ Status configure_writer(Connection& connection) {
   return connection.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
 }
 
+Result<std::string> read_database_id(Connection& connection) {
+  auto query = connection.prepare("SELECT value FROM store_meta WHERE key = 'database_id'");
+  if (!query) {
+    return std::unexpected(query.error());
+  }
+  Result<bool> row = query->step();
+  if (!row) {
+    return std::unexpected(row.error());
+  }
+  if (!*row) {
+    return fail(ErrorCode::internal,
+                fmt::format("{} has no database id in store_meta; the file is damaged",
+                            connection.path()));
+  }
+  return query->text(0);
+}
+
 Result<std::int64_t> query_integer(Connection& connection, std::string_view sql) {
   auto query = connection.prepare(sql);
   if (!query) {
@@ -96,6 +113,10 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   if (prepared && !last_updated_at) {
     prepared = std::unexpected(last_updated_at.error());
   }
+  Result<std::string> database_id = read_database_id(connection);
+  if (prepared && !database_id) {
+    prepared = std::unexpected(database_id.error());
+  }
   if (!prepared) {
     spdlog::error("storage: cannot open {}: {}", options.path, prepared.error().message);
     return std::unexpected(prepared.error());
@@ -115,19 +136,21 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   spdlog::info("storage: opened {} (schema version {}, {} read connections)", options.path,
                sqlite::latest_schema_version(), options.read_connections);
   return std::make_unique<sqlite::SqliteStore>(options, std::move(writer), std::move(*readers),
-                                               *last_sequence, *last_updated_at);
+                                               *last_sequence, *last_updated_at,
+                                               std::move(*database_id));
 }
 
 namespace sqlite {
 
 SqliteStore::SqliteStore(const SqliteOptions& options, std::unique_ptr<Writer> writer,
                          std::unique_ptr<ReadPool> readers, std::int64_t last_sequence,
-                         std::int64_t last_updated_at)
+                         std::int64_t last_updated_at, std::string database_id)
     : path_(options.path),
       readers_(std::move(readers)),
       writer_(std::move(writer)),
       last_sequence_(last_sequence),
-      last_updated_at_(last_updated_at) {}
+      last_updated_at_(last_updated_at),
+      database_id_(std::move(database_id)) {}
 
 SqliteStore::~SqliteStore() {
   // Readers close first so that the writer's connection is the last one and

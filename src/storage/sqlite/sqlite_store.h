@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "storage/sqlite/read_pool.h"
 #include "storage/sqlite/writer.h"
@@ -27,13 +28,15 @@ inline constexpr std::int64_t kSearchTotalCap = 100;
 // Relevance sort ranks the newest this many matches, plus the 200 newest
 // title matches when there are more (see docs/search.md).
 inline constexpr std::int64_t kRelevanceCandidates = 500;
+// Most ops one list_ops call returns.
+inline constexpr int kMaxOpsLimit = 10000;
 
 class SqliteStore final : public Store {
  public:
   // Use open_sqlite_store(); this constructor takes over opened parts.
   SqliteStore(const SqliteOptions& options, std::unique_ptr<Writer> writer,
               std::unique_ptr<ReadPool> readers, std::int64_t last_sequence,
-              std::int64_t last_updated_at);
+              std::int64_t last_updated_at, std::string database_id);
   // Finishes queued writes and closes every connection.
   ~SqliteStore() override;
 
@@ -59,6 +62,17 @@ class SqliteStore final : public Store {
                                         const DocumentMetaUpdate& update) override;
   Status delete_document(std::string_view document_id) override;
 
+  void commit_op(OpCommit commit, std::function<void(const Status&)> done) override;
+  Result<std::vector<OpRecord>> list_ops(std::string_view document_id, std::int64_t from_version,
+                                         std::int64_t to_version, int limit) override;
+  Result<std::optional<OpRecord>> find_op(std::string_view document_id,
+                                          std::string_view client_id, std::int64_t seq) override;
+  Result<std::optional<Snapshot>> find_snapshot(std::string_view document_id,
+                                                std::int64_t max_version) override;
+  Status save_snapshot(std::string_view document_id, const Snapshot& snapshot) override;
+  Status reindex_document(std::string_view document_id, std::string_view content_json) override;
+  Result<std::string> database_id() override;
+
   Result<SearchPage> search(const SearchQuery& query) override;
 
   // The writer, for write kinds added by later code (see writer.h).
@@ -77,6 +91,9 @@ class SqliteStore final : public Store {
   // thread).
   std::int64_t monotonic_updated_at(std::int64_t requested);
 
+  // The write function of one op commit (writer thread).
+  Status write_op(Connection& connection, const OpCommit& commit);
+
   Result<SearchPage> search_by_recency(Connection& connection, const std::string& match,
                                        const SearchQuery& query);
   Result<SearchPage> search_by_relevance(Connection& connection, const std::string& match,
@@ -88,6 +105,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Writer> writer_;
   std::int64_t last_sequence_;    // writer thread
   std::int64_t last_updated_at_;  // writer thread
+  const std::string database_id_;
 };
 
 }  // namespace tandem::storage::sqlite

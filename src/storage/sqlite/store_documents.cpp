@@ -17,8 +17,13 @@ namespace tandem::storage::sqlite {
 namespace {
 
 constexpr std::string_view kDocumentColumns =
-    "d.id, d.workspace_id, d.title, d.content, d.version, d.tags, d.created_by, "
+    "d.id, d.workspace_id, d.title, s.content, s.version, d.version, d.tags, d.created_by, "
     "d.last_edited_by, d.created_at, d.updated_at, d.rev, d.search_rowid";
+
+// Joins each document row `d` with its newest snapshot `s` (one index seek).
+constexpr std::string_view kNewestSnapshotJoin =
+    "JOIN document_snapshots s ON s.rowid = (SELECT rowid FROM document_snapshots "
+    "WHERE document_id = d.id ORDER BY version DESC LIMIT 1)";
 
 // A document row as stored, with the positions that the API does not show.
 struct StoredDocument {
@@ -28,25 +33,34 @@ struct StoredDocument {
 };
 
 Result<StoredDocument> read_document(const Statement& row) {
-  Result<std::vector<std::string>> tags = parse_tags(row.text(5));
+  Result<std::vector<std::string>> tags = parse_tags(row.text(6));
   if (!tags) {
     return fail(ErrorCode::internal,
                 fmt::format("document {}: {}", row.text(0), tags.error().message));
   }
   StoredDocument stored;
-  stored.document = Document{row.text(0),    row.text(1),    row.text(2),
-                             row.text(3),    row.integer(4), std::move(*tags),
-                             row.text(6),    row.text(7),    row.integer(8),
-                             row.integer(9)};
-  stored.rev = row.integer(10);
-  stored.search_rowid = row.integer(11);
+  Document& document = stored.document;
+  document.id = row.text(0);
+  document.workspace_id = row.text(1);
+  document.title = row.text(2);
+  document.content_json = row.text(3);
+  document.content_version = row.integer(4);
+  document.version = row.integer(5);
+  document.tags = std::move(*tags);
+  document.created_by = row.text(7);
+  document.last_edited_by = row.text(8);
+  document.created_at = row.integer(9);
+  document.updated_at = row.integer(10);
+  stored.rev = row.integer(11);
+  stored.search_rowid = row.integer(12);
   return stored;
 }
 
 Result<std::optional<StoredDocument>> load_document(Connection& connection,
                                                     std::string_view document_id) {
   static const std::string sql = fmt::format(
-      "SELECT {} FROM documents d WHERE d.id = ?1 AND d.deleted_at IS NULL", kDocumentColumns);
+      "SELECT {} FROM documents d {} WHERE d.id = ?1 AND d.deleted_at IS NULL", kDocumentColumns,
+      kNewestSnapshotJoin);
   auto query = connection.prepare(sql);
   if (!query) {
     return std::unexpected(query.error());
@@ -120,24 +134,30 @@ Result<std::string> read_index_body(Connection& connection, std::int64_t rowid) 
 Status insert_document_row(Connection& connection, const Document& document,
                            std::int64_t sequence) {
   auto insert = connection.prepare(
-      "INSERT INTO documents (id, workspace_id, title, content, version, tags, created_by, "
+      "INSERT INTO documents (id, workspace_id, title, version, tags, created_by, "
       "last_edited_by, created_at, updated_at, rev, search_rowid) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)");
   if (!insert) {
     return std::unexpected(insert.error());
   }
-  return insert->bind(1, document.id)
-      .bind(2, document.workspace_id)
-      .bind(3, document.title)
-      .bind(4, document.content_json)
-      .bind(5, document.version)
-      .bind(6, tags_to_json(document.tags))
-      .bind(7, document.created_by)
-      .bind(8, document.last_edited_by)
-      .bind(9, document.created_at)
-      .bind(10, document.updated_at)
-      .bind(11, sequence)
-      .run();
+  Status inserted = insert->bind(1, document.id)
+                        .bind(2, document.workspace_id)
+                        .bind(3, document.title)
+                        .bind(4, document.version)
+                        .bind(5, tags_to_json(document.tags))
+                        .bind(6, document.created_by)
+                        .bind(7, document.last_edited_by)
+                        .bind(8, document.created_at)
+                        .bind(9, document.updated_at)
+                        .bind(10, sequence)
+                        .run();
+  if (!inserted) {
+    return inserted;
+  }
+
+  // The content at creation is the document's first snapshot.
+  return insert_snapshot(connection, document.id,
+                         Snapshot{document.version, document.content_json});
 }
 
 Result<bool> workspace_exists(Connection& connection, std::string_view workspace_id) {
@@ -166,10 +186,16 @@ Result<Document> SqliteStore::create_document(const NewDocument& request) {
     return std::unexpected(body.error());
   }
 
-  Document document{request.id,         request.workspace_id, request.title,
-                    request.content_json, 0,                  unique_tags(request.tags),
-                    request.created_by,  request.created_by,  request.created_at,
-                    request.created_at};
+  Document document;
+  document.id = request.id;
+  document.workspace_id = request.workspace_id;
+  document.title = request.title;
+  document.content_json = request.content_json;
+  document.tags = unique_tags(request.tags);
+  document.created_by = request.created_by;
+  document.last_edited_by = request.created_by;
+  document.created_at = request.created_at;
+  document.updated_at = request.created_at;
   Result<Document> created = writer_->run<Document>([&](Connection& connection) -> Result<Document> {
     Result<bool> exists = workspace_exists(connection, document.workspace_id);
     if (!exists) {
@@ -235,14 +261,14 @@ Result<DocumentPage> SqliteStore::list_documents(const ListQuery& query) {
   // Both plans walk an index on (workspace[, tag], rev) downwards from the
   // cursor and stop after limit + 1 rows (an extra row means another page follows).
   static const std::string all_sql = fmt::format(
-      "SELECT {} FROM documents d WHERE d.workspace_id = ?1 AND d.deleted_at IS NULL "
+      "SELECT {} FROM documents d {} WHERE d.workspace_id = ?1 AND d.deleted_at IS NULL "
       "AND d.rev < ?2 ORDER BY d.rev DESC LIMIT ?3",
-      kDocumentColumns);
+      kDocumentColumns, kNewestSnapshotJoin);
   static const std::string tag_sql = fmt::format(
-      "SELECT {} FROM document_tags t JOIN documents d ON d.id = t.document_id "
+      "SELECT {} FROM document_tags t JOIN documents d ON d.id = t.document_id {} "
       "WHERE t.workspace_id = ?1 AND t.tag = ?4 AND t.rev < ?2 AND d.deleted_at IS NULL "
       "ORDER BY t.rev DESC LIMIT ?3",
-      kDocumentColumns);
+      kDocumentColumns, kNewestSnapshotJoin);
 
   return readers_->with_snapshot([&](Connection& connection) -> Result<DocumentPage> {
     auto statement = connection.prepare(query.tag ? tag_sql : all_sql);
@@ -355,8 +381,8 @@ Status SqliteStore::delete_document(std::string_view document_id) {
       return document_not_found(id);
     }
 
-    // Soft delete: the row stays (later op history refers to it) but leaves
-    // every listing, the tag table and the index.
+    // Soft delete: the row, its ops and snapshots stay (the op log refers
+    // to it) but it leaves every listing, the tag table and the index.
     auto mark = connection.prepare(
         "UPDATE documents SET deleted_at = ?2, search_rowid = NULL WHERE id = ?1");
     if (!mark) {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <semaphore>
 #include <set>
 #include <thread>
 
@@ -109,6 +111,109 @@ TEST_F(KillTest, AcknowledgedWritesSurviveKill) {
   // Committed but unacknowledged writes may exist too, so this is a lower bound.
   EXPECT_GE(hits->total, std::min<std::int64_t>(100, static_cast<std::int64_t>(acknowledged.size())));
   std::printf("acknowledged before the kill: %zu documents\n", acknowledged.size());
+}
+
+// Runs in the forked child: four threads each commit ops to their own
+// document, 32 in flight, and report "document version" on `report_fd` from
+// the completion, which runs only after the commit is durable.
+[[noreturn]] void commit_until_killed(const std::string& path, int report_fd) {
+  SqliteOptions options;
+  options.path = path;
+  auto opened = open_sqlite_store(options);
+  if (!opened) {
+    _exit(2);
+  }
+  Store& store = **opened;
+  constexpr int kThreads = 4;
+  constexpr int kMaxPerThread = 1000000;  // the parent kills the child long before
+  using Slots = std::counting_semaphore<64>;
+  std::vector<std::unique_ptr<Slots>> slots;
+  for (int t = 0; t < kThreads; ++t) {
+    slots.push_back(std::make_unique<Slots>(32));
+  }
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&store, &slots, report_fd, t] {
+      const std::string document = fmt::format("d{}", t);
+      Slots& free_slots = *slots[static_cast<std::size_t>(t)];
+      for (int version = 1; version <= kMaxPerThread; ++version) {
+        free_slots.acquire();
+        OpRecord op{document, version, R"([{"p":["n"],"na":1}])", "u", fmt::format("c{}", t),
+                    version, 1};
+        store.commit_op(OpCommit{std::move(op), std::nullopt},
+                        [&free_slots, report_fd, document, version](const Status& status) {
+                          if (!status) {
+                            _exit(4);
+                          }
+                          const std::string line = fmt::format("{} {}\n", document, version);
+                          if (write(report_fd, line.data(), line.size()) < 0) {
+                            _exit(3);
+                          }
+                          free_slots.release();
+                        });
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  _exit(0);
+}
+
+TEST_F(KillTest, AcknowledgedOpsSurviveKill) {
+  make_workspace("w1");
+  for (int t = 0; t < 4; ++t) {
+    const std::string id = fmt::format("d{}", t);
+    ASSERT_TRUE(store_->create_document(NewDocument{id, "w1", id, R"({"n":0})", {}, "u", 1}));
+  }
+  store_.reset();  // no store threads may run across fork()
+
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fds[0]);
+    commit_until_killed(path(), pipe_fds[1]);
+  }
+  close(pipe_fds[1]);
+  const std::set<std::string> acknowledged =
+      collect_then_kill(child, pipe_fds[0], std::chrono::milliseconds(700));
+  close(pipe_fds[0]);
+  ASSERT_GT(acknowledged.size(), 100u) << "the child committed too little to test anything";
+
+  // The highest acknowledged version of each document.
+  std::map<std::string, std::int64_t> newest;
+  for (const std::string& line : acknowledged) {
+    const std::size_t space = line.find(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    std::int64_t& version = newest[line.substr(0, space)];
+    version = std::max<std::int64_t>(version, std::stoll(line.substr(space + 1)));
+  }
+
+  // After recovery each document holds every acknowledged op exactly once,
+  // with contiguous versions (later unacknowledged commits may be there too).
+  open_store();
+  for (const auto& [document, acknowledged_version] : newest) {
+    auto found = store_->find_document(document);
+    ASSERT_TRUE(found && found->has_value()) << document;
+    const std::int64_t version = (*found)->version;
+    EXPECT_GE(version, acknowledged_version) << "acknowledged ops lost in " << document;
+    std::int64_t expected = 1;
+    while (expected <= version) {
+      auto page = store_->list_ops(document, expected - 1, version, 10000);
+      ASSERT_TRUE(page) << page.error().message;
+      ASSERT_FALSE(page->empty()) << document << " has no op " << expected;
+      for (const OpRecord& op : *page) {
+        ASSERT_EQ(op.version, expected) << document;
+        ASSERT_EQ(op.seq, expected) << document;
+        ++expected;
+      }
+    }
+    EXPECT_EQ(expected, version + 1) << document;
+  }
+  EXPECT_TRUE(store_->ready());
+  std::printf("acknowledged before the kill: %zu ops\n", acknowledged.size());
 }
 
 }  // namespace

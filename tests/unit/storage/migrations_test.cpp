@@ -1,4 +1,5 @@
 #include <fstream>
+#include <future>
 
 #include "storage/sqlite/connection.h"
 #include "storage/sqlite/migrations.h"
@@ -40,8 +41,8 @@ class MigrationsTest : public StoreTest {
 TEST_F(MigrationsTest, NewFileGetsEveryVersion) {
   open_store();
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2}));
-  EXPECT_EQ(sqlite::latest_schema_version(), 2);
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(sqlite::latest_schema_version(), 3);
 }
 
 TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
@@ -49,7 +50,7 @@ TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
   make_workspace("w1");
   reopen_store();
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
 }
 
 TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
@@ -84,7 +85,69 @@ TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
   ASSERT_EQ(page->documents.size(), 2u);
   EXPECT_EQ(page->documents[0].id, "d2");
   store_.reset();
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+TEST_F(MigrationsTest, UpgradesVersionTwoFileToOpLog) {
+  // A file left at schema version 2 by the build before the op log: one live
+  // document at version 0 and one deleted document.
+  {
+    auto connection = raw();
+    ASSERT_TRUE(sqlite::migrate(*connection, 2));
+    ASSERT_TRUE(connection->exec(
+        "INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 1);"
+        "INSERT INTO members VALUES ('w1', 'u1', 3);"
+        "INSERT INTO documents (id, workspace_id, title, content, version, tags, created_by,"
+        " last_edited_by, created_at, updated_at, rev, search_rowid) VALUES ('d1', 'w1',"
+        " 'Plan', '{\"blocks\":[\"first draft\"]}', 0, '[\"t\"]', 'u1', 'u1', 10, 20, 3, 3);"
+        "INSERT INTO document_search (rowid, title, body, meta) VALUES (3, 'Plan',"
+        " 'first draft', 'ws7731');"
+        "INSERT INTO documents (id, workspace_id, title, content, version, tags, created_by,"
+        " last_edited_by, created_at, updated_at, rev, deleted_at) VALUES ('gone', 'w1',"
+        " 'Gone', '{}', 0, '[]', 'u1', 'u1', 10, 20, 4, 30);"));
+  }
   EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2}));
+
+  open_store();
+
+  // The content became the first snapshot; reads return it unchanged.
+  auto found = store_->find_document("d1");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->content_json, R"({"blocks":["first draft"]})");
+  EXPECT_EQ((*found)->content_version, 0);
+  EXPECT_EQ((*found)->version, 0);
+  auto snapshot = store_->find_snapshot("d1", 0);
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  ASSERT_TRUE(snapshot->has_value());
+  EXPECT_EQ((*snapshot)->content_json, R"({"blocks":["first draft"]})");
+  auto deleted = store_->find_document("gone");
+  ASSERT_TRUE(deleted);
+  EXPECT_FALSE(deleted->has_value());
+
+  // The file has a database id and takes op commits.
+  auto id = store_->database_id();
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(id->size(), 32u);
+  std::promise<Status> promise;
+  store_->commit_op(OpCommit{OpRecord{"d1", 1, R"([{"p":["blocks",0,0],"si":"a "}])", "u1", "c1", 1, 50},
+                             std::nullopt},
+                    [&](const Status& status) { promise.set_value(status); });
+  Status committed = promise.get_future().get();
+  ASSERT_TRUE(committed) << committed.error().message;
+  found = store_->find_document("d1");
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->version, 1);
+  EXPECT_EQ((*found)->updated_at, 50);
+
+  // Search still finds the migrated index row.
+  auto hits = store_->search(SearchQuery{"w1", "draft", std::nullopt, SearchSort::updated_at, 20, 0});
+  ASSERT_TRUE(hits) << hits.error().message;
+  ASSERT_EQ(hits->results.size(), 1u);
+  EXPECT_EQ(hits->results[0].id, "d1");
+  store_.reset();
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
 }
 
 TEST_F(MigrationsTest, RejectsNewerFile) {
