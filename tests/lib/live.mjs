@@ -106,6 +106,7 @@ export class Replica {
     this.nextSeq = 1;
     this.submitted = []; // every {seq, op} handed to inflight, in order
     this.acknowledged = new Map(); // seq -> {version, op} from a 200 reply
+    this.baseVersions = new Map(); // seq -> the version of its latest submit
     this.polling = null;
   }
 
@@ -133,6 +134,7 @@ export class Replica {
   async send() {
     const { op, seq } = this.inflight;
     const body = { version: this.version, op, client_id: this.clientId, seq };
+    this.baseVersions.set(seq, this.version);
     const response = await this.request('POST', `/v1/documents/${this.documentId}/ops`, body);
     if (response.status === 200) this.acknowledged.set(seq, response.body);
     return response;
