@@ -168,7 +168,12 @@ test('acknowledged ops survive kill -9', async () => {
     assert.deepEqual(replica.snapshot, final.body.content, `${replica.clientId} differs from the server`);
   }
   let replayed = clone(initial);
-  for (const record of log) replayed = json0.apply(replayed, clone(record.op));
+  const history = new Map([[0, clone(initial)]]); // sampled version -> content
+  const step = Math.max(1, Math.floor(log.length / 12));
+  for (const record of log) {
+    replayed = json0.apply(replayed, clone(record.op));
+    if (record.version % step === 0) history.set(record.version, clone(replayed));
+  }
   assert.deepEqual(final.body.content, replayed);
 
   // A clean restart keeps the same document and log.
@@ -180,4 +185,11 @@ test('acknowledged ops survive kill -9', async () => {
   assert.equal(reloaded.body.version, final.body.version);
   assert.deepEqual(reloaded.body.content, final.body.content);
   assert.deepEqual(await fetchOps(owner, created.id, 0), log);
+
+  // Old versions, rebuilt from snapshots written before and after the kills.
+  for (const [version, content] of history) {
+    const old = await owner('GET', `/v1/documents/${created.id}?version=${version}`);
+    assert.equal(old.status, 200, old.text);
+    assert.deepEqual(old.body.content, content, `content at version ${version}`);
+  }
 });
