@@ -94,6 +94,14 @@ describe('submit', () => {
     assert.ok(!Number.isNaN(Date.parse(ops[0].created_at)), ops[0].created_at);
   });
 
+  test('client_id of 64 bytes is accepted', async () => {
+    const document = await createDocument(bob, ws, { n: 1 });
+    const reply = await submit(bob, document.id, 0, [{ p: ['n'], na: 1 }], 'é'.repeat(32), 1);
+    assert.equal(reply.status, 200, reply.text);
+    const ops = await fetchOps(bob, document.id, 0);
+    assert.equal(ops[0].client_id, 'é'.repeat(32));
+  });
+
   test('owner may submit too', async () => {
     const document = await createDocument(bob, ws, { n: 1 });
     const reply = await submit(alice, document.id, 0, [{ p: ['n'], na: 2 }], 'alice-1', 0);
@@ -424,13 +432,13 @@ describe('reading', () => {
     assert.equal((await carol('GET', `${path}?from=0`)).status, 200);
   });
 
-  test('op log pages past 1000 ops', async () => {
-    const document = await createDocument(bob, ws, { n: 0 });
+  test('long history: paging, old base, old dedup', async () => {
+    const document = await createDocument(bob, ws, { n: 0, text: 'abcdef' });
     const total = 1003;
     const batch = 50;
     for (let start = 0; start < total; start += batch) {
       const replies = await Promise.all(Array.from({ length: Math.min(batch, total - start) }, (_, i) =>
-        submit(bob, document.id, start, [{ p: ['n'], na: 1 }], 'pager', start + i)));
+        submit(bob, document.id, start, [{ p: ['n'], na: 1 }, { p: ['text', 0], si: 'x' }], 'pager', start + i)));
       for (const reply of replies) assert.equal(reply.status, 200, reply.text);
     }
     const first = await victor('GET', `/v1/documents/${document.id}/ops?from=0`);
@@ -438,7 +446,37 @@ describe('reading', () => {
     const all = await fetchOps(victor, document.id, 0);
     assert.equal(all.length, total);
     indexLog(all);
-    assert.deepEqual((await victor('GET', `/v1/documents/${document.id}`)).body.content, { n: total });
+    assert.deepEqual((await victor('GET', `/v1/documents/${document.id}`)).body.content,
+      { n: total, text: `${'x'.repeat(total)}abcdef` });
+
+    // An op based on version 0 is transformed against all 1003 later ops,
+    // more than the server keeps in memory.
+    const old = await submit(alice, document.id, 0, [{ p: ['text', 3], si: '!' }], 'late', 1);
+    assert.equal(old.status, 200, old.text);
+    assert.deepEqual(old.body, { version: total + 1, op: [{ p: ['text', total + 3], si: '!' }] });
+
+    // Version 1 is older than the 1000 ops kept in memory, so its
+    // resubmission is deduplicated from the log.
+    await assertUnchanged(document.id, async () => {
+      const again = await submit(bob, document.id, 0, [{ p: ['n'], na: 1 }], 'pager', all[0].seq);
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual(again.body, { version: 1, op: all[0].op });
+    });
+  });
+
+  test('metadata changes keep the version', async () => {
+    const document = await documentWithOps(2);
+    assert.equal((await bob('PATCH', `/v1/documents/${document.id}`, { title: 'Renamed', tags: ['x'] })).status, 200);
+    const read = await bob('GET', `/v1/documents/${document.id}`);
+    assert.equal(read.body.version, 2);
+    assert.equal(read.body.title, 'Renamed');
+    const reply = await submit(bob, document.id, 2, [{ p: ['text', 0], si: 'x' }], 'after-meta', 1);
+    assert.equal(reply.status, 200, reply.text);
+    assert.equal(reply.body.version, 3);
+    const after = await bob('GET', `/v1/documents/${document.id}`);
+    assert.equal(after.body.title, 'Renamed');
+    assert.deepEqual(after.body.tags, ['x']);
+    assert.equal(after.body.content.text, 'x21hello');
   });
 });
 
