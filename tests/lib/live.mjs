@@ -206,7 +206,8 @@ const KEYS = ['a', 'b', 'c', 'd'];
 // A random json0 op that applies to `snapshot`, which has the shape
 // {text: string, list: [], meta: {}, count: number}: string inserts and
 // deletes, list inserts, deletes, replaces and moves, object inserts,
-// replaces and deletes, number adds. `tag` makes inserted values unique.
+// replaces and deletes, number adds, and string inserts and number adds
+// inside list items and object values. `tag` makes inserted values unique.
 export function randomEdit(rng, snapshot, tag) {
   const text = snapshot.text;
   const list = snapshot.list;
@@ -230,10 +231,22 @@ export function randomEdit(rng, snapshot, tag) {
     const index = rng.int(list.length);
     return [{ p: ['list', index], ld: list[index], li: `${tag} replaced` }];
   }
-  if (roll < 84) {
+  if (roll < 80) {
     return [{ p: ['list', rng.int(list.length)], lm: rng.int(list.length) }];
   }
-  if (roll < 96) {
+  if (roll < 90) {
+    // Edits inside list items and object values, whose paths other ops move.
+    const index = rng.int(list.length);
+    const item = list[index];
+    if (item !== null && typeof item === 'object') {
+      if (rng.int(2)) return [{ p: ['list', index, 'n'], na: 1 + rng.int(5) }];
+      return [{ p: ['list', index, 'tag', rng.int(item.tag.length + 1)], si: rng.pick(WORDS) }];
+    }
+    const nested = Object.entries(snapshot.meta).find(([, value]) => typeof value === 'object');
+    if (nested) return [{ p: ['meta', nested[0], 'n'], na: 1 }];
+    return [{ p: ['count'], na: 1 }];
+  }
+  if (roll < 97) {
     const key = rng.pick(KEYS);
     const value = rng.int(2) ? `${tag}` : { by: tag, n: rng.int(100) };
     if (!(key in snapshot.meta)) return [{ p: ['meta', key], oi: value }];
