@@ -318,6 +318,26 @@ describe('rejections change nothing', () => {
     assert.equal(reply.status, 200, reply.text.slice(0, 200));
   });
 
+  // NOTE: the contract for ops does not say yet whether max_content applies
+  // to content grown by ops; the server currently accepts such ops, so this
+  // runs as a todo instead of failing the suite.
+  test('op growing content past max_content is 413', { todo: 'ops are not checked against max_content' }, async () => {
+    const small = await startServer({ args: ['--max-content', '4096'] });
+    try {
+      const owner = client(small, 'owner');
+      const workspace = await createWorkspace(owner);
+      const document = await createDocument(owner, workspace, { text: 'x'.repeat(3000) });
+      const op = [{ p: ['text', 0], si: 'y'.repeat(2000) }];
+      const reply = await submit(owner, document.id, 0, op, 'grow', 1);
+      assertError(reply, 413, 'payload_too_large');
+      const read = await owner('GET', `/v1/documents/${document.id}`);
+      assert.equal(read.body.version, 0);
+    } finally {
+      await small.stop();
+      small.cleanup();
+    }
+  });
+
   test('commenter, viewer and non-member get 403', async () => {
     const document = await documentWithOps(1);
     await assertUnchanged(document.id, async () => {
