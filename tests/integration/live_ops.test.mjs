@@ -501,6 +501,24 @@ describe('reading', () => {
 });
 
 describe('concurrency', () => {
+  test('documents commit independently in parallel', async () => {
+    const documents = await Promise.all(Array.from({ length: 10 }, () => createDocument(bob, ws, { list: [] })));
+    const perDocument = 6;
+    const replies = await Promise.all(documents.flatMap((document, d) =>
+      Array.from({ length: perDocument }, (_, i) =>
+        submit(bob, document.id, 0, [{ p: ['list', 0], li: `${d}.${i}` }], `parallel-${i}`, 1))));
+    for (const reply of replies) assert.equal(reply.status, 200, reply.text);
+
+    for (const [d, document] of documents.entries()) {
+      const log = await fetchOps(bob, document.id, 0);
+      indexLog(log);
+      assert.equal(log.length, perDocument);
+      const read = await bob('GET', `/v1/documents/${document.id}`);
+      assert.equal(read.body.version, perDocument);
+      assert.deepEqual([...read.body.content.list].sort(), Array.from({ length: perDocument }, (_, i) => `${d}.${i}`).sort());
+    }
+  });
+
   test('concurrent submits at one base version all commit', async () => {
     const document = await documentWithOps(2, { text: 'base', list: [], meta: {} });
     const base = await bob('GET', `/v1/documents/${document.id}`);
