@@ -158,6 +158,12 @@ test('acknowledged ops survive kill -9', async () => {
     }
     const logged = log.filter((record) => record.client_id === replica.clientId).map((record) => record.seq);
     assert.deepEqual(logged, replica.submitted.map((op) => op.seq), `${replica.clientId} ops in the log`);
+
+    // An op that a replica read before a kill is still there afterwards.
+    for (const [version, key] of replica.seen) {
+      assert.equal(`${log[version - 1].client_id}/${log[version - 1].seq}`, key,
+        `${replica.clientId} read ${key} at version ${version}, which the log no longer has there`);
+    }
   }
 
   // Replicas converge with the server, and the recovered document equals

@@ -108,6 +108,7 @@ export class Replica {
     this.acknowledged = new Map(); // seq -> {version, op} from a 200 reply
     this.baseVersions = new Map(); // seq -> the version of its latest submit
     this.polling = null;
+    this.seen = new Map(); // version -> "client_id/seq" of every op received
   }
 
   // Applies a local op (relative to `snapshot`) and queues it.
@@ -159,6 +160,7 @@ export class Replica {
   receive(record) {
     if (record.version <= this.version) return;
     assert.equal(record.version, this.version + 1, `${this.clientId} missed an op before version ${record.version}`);
+    this.seen.set(record.version, `${record.client_id}/${record.seq}`);
 
     const inflight = this.inflight;
     if (inflight && record.client_id === this.clientId && record.seq === inflight.seq) {
