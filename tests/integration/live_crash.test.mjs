@@ -1,5 +1,6 @@
 // Durability under kill -9: editors submit continuously while the server is
-// killed twice and restarted on the same data directory. Editors resubmit
+// killed twice and restarted on the same data directory (and, in a second
+// test, stopped with SIGTERM once). Editors resubmit
 // every unacknowledged op with its original (client_id, seq), after catching
 // up with the op log. At the end every acknowledged op must be in the log
 // exactly once, as acknowledged, and every replica must equal the server.
@@ -102,7 +103,10 @@ async function runEditor(replica, rng, control, stats) {
   if (failure) throw failure;
 }
 
-test('acknowledged ops survive kill -9', async () => {
+// Runs the editors against a server that `interrupt` ends `count` times
+// (each time restarted on the same data directory), then checks the log,
+// the replicas and old versions.
+async function editThroughRestarts(interrupt, count) {
   const deadline = Date.now() + TIME_LIMIT_MS;
   server = await startServer({ args: SERVER_ARGS });
   const target = { url: server.url };
@@ -122,10 +126,9 @@ test('acknowledged ops survive kill -9', async () => {
     })));
 
   const versionsAtKill = [];
-  for (let kill = 0; kill < KILLS && !control.failed; kill++) {
+  for (let kill = 0; kill < count && !control.failed; kill++) {
     await sleep(PHASE_MS);
-    const killed = await server.kill();
-    assert.equal(killed.signal, 'SIGKILL');
+    await interrupt(server);
     versionsAtKill.push(Math.max(...replicas.map((replica) => replica.version)));
     await sleep(200);
     server = await startServer({ dataDir: server.dataDir, args: SERVER_ARGS });
@@ -144,8 +147,8 @@ test('acknowledged ops survive kill -9', async () => {
   const byKey = indexLog(log);
   assert.equal(log.length, final.body.version);
   console.log(`${log.length} ops committed; replicas were at versions ${versionsAtKill.join(' and ')} ` +
-    `at the kills; ${stats.networkErrors} failed requests, ${stats.resubmitted} resubmissions`);
-  assert.ok(stats.networkErrors > 0, 'no request failed, so the kills did not interrupt anything');
+    `at the restarts; ${stats.networkErrors} failed requests, ${stats.resubmitted} resubmissions`);
+  assert.ok(stats.networkErrors > 0, 'no request failed, so the restarts did not interrupt anything');
 
   // Every acknowledged op is in the log once, as acknowledged, and every
   // submitted op was eventually committed.
@@ -192,10 +195,29 @@ test('acknowledged ops survive kill -9', async () => {
   assert.deepEqual(reloaded.body.content, final.body.content);
   assert.deepEqual(await fetchOps(owner, created.id, 0), log);
 
-  // Old versions, rebuilt from snapshots written before and after the kills.
+  // Old versions, rebuilt from snapshots written before and after the restarts.
   for (const [version, content] of history) {
     const old = await owner('GET', `/v1/documents/${created.id}?version=${version}`);
     assert.equal(old.status, 200, old.text);
     assert.deepEqual(old.body.content, content, `content at version ${version}`);
   }
+
+  const last = await server.stop();
+  assert.equal(last.code, 0, server.output());
+  server.cleanup();
+  server = null;
+}
+
+test('acknowledged ops survive kill -9', async () => {
+  await editThroughRestarts(async (running) => {
+    const killed = await running.kill();
+    assert.equal(killed.signal, 'SIGKILL');
+  }, KILLS);
+});
+
+test('acknowledged ops survive a stop under load', async () => {
+  await editThroughRestarts(async (running) => {
+    const stopped = await running.stop();
+    assert.equal(stopped.code, 0, running.output());
+  }, 1);
 });
