@@ -9,10 +9,10 @@
 // Every full trace is replayed, smallest first, within a shared time budget:
 // all of them (about 550,000 keystrokes in about 560 requests) took 26 s
 // against a Debug build and 60 s against the sanitizer build on a busy
-// 2-core machine. A trace still running when the budget is spent stops at a batch
-// boundary and is compared with the local replay of the same prefix, which
-// the output reports. The `.ascii` variants repeat the same edits and are
-// skipped.
+// 2-core machine. A trace still running when the budget is spent stops at a
+// batch boundary and is compared with the local replay of the same prefix,
+// which the output reports. The `.ascii` variants repeat the same edits and
+// are skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
