@@ -181,6 +181,16 @@ Result<std::string> LiveDocuments::workspace_of(const std::string& document_id) 
   return live->workspace_id;
 }
 
+Result<std::int64_t> LiveDocuments::durable_version(const std::string& document_id) {
+  auto live = document(document_id);
+  {
+    std::lock_guard lock(live->mutex);
+    if (auto status = ensure_loaded(*live); !status) return std::unexpected(status.error());
+  }
+  std::lock_guard lock(live->durable_mutex);
+  return live->durable_version;
+}
+
 bool LiveDocuments::handle_duplicate(Document& document, const SubmitRequest& request, SubmitDone& done) {
   for (auto it = document.recent.rbegin(); it != document.recent.rend(); ++it) {
     const auto& entry = *it;

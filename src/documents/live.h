@@ -83,6 +83,9 @@ class LiveDocuments {
   // The workspace of a stored document (loading it into memory), or not_found.
   Result<std::string> workspace_of(const std::string& document_id);
 
+  // The newest durable version of a stored document (loading it), or not_found.
+  Result<std::int64_t> durable_version(const std::string& document_id);
+
   // Stores a snapshot of every document whose newest durable version has
   // none yet (at shutdown, after traffic stopped).
   void flush_snapshots();

@@ -22,8 +22,23 @@
 
 namespace tandem::documents {
 
+// A change of document metadata, for live clients.
+struct MetaEvent {
+  enum class Kind { created, updated, deleted };
+  Kind kind = Kind::updated;
+  std::string workspace_id;
+  std::string document_id;
+  std::string title;
+  std::vector<std::string> tags;
+  std::string user_id;  // who made the change
+  std::int64_t version = 0;
+};
+
 struct ServiceOptions {
   std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes
+  // Called after a document is durably created, changed (title, tags) or
+  // deleted, on the request's thread.
+  std::function<void(const MetaEvent&)> on_meta;
 };
 
 struct CreateDocument {
@@ -77,6 +92,7 @@ class Service {
   Result<Role> authorize(const Caller& caller, const std::string& workspace_id, Role minimum);
 
  private:
+  void notify(MetaEvent::Kind kind, const storage::Document& document, const Caller& caller);
   Result<storage::Document> find_authorized(const Caller& caller, const std::string& document_id,
                                             Role minimum);
   storage::Store& store_;

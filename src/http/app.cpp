@@ -13,9 +13,14 @@
 #include "documents/live.h"
 #include "documents/service.h"
 #include "http/metrics.h"
+#include "http/live_wiring.h"
 #include "http/rest_routes.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/server_api.h"
+#include "http/websocket_session.h"
+#include "realtime/engine.h"
+#include "realtime/options.h"
 #include "storage/store.h"
 
 namespace tandem::http {
@@ -40,6 +45,53 @@ void print_demo_hint(const std::string& workspace_id, const config::Config& conf
   spdlog::info("demo workspace {} is ready; users: alice (owner), bob (editor), carol (viewer)", workspace_id);
   spdlog::info("get a token with: tandem token --data-dir {} --user alice --name \"Alice Example\"",
                config.data_dir);
+}
+
+// Builds the real-time engine from the [realtime] section and the shared
+// secrets, with workspace membership read from the store.
+Result<std::shared_ptr<realtime::Engine>> make_engine(const config::Config& config, const std::string& secret,
+                                                      storage::Store& store) {
+  auto options = realtime::parse_options(config.realtime, realtime::default_options());
+  if (!options) return std::unexpected(options.error());
+  options->api_key = config.api_key;
+  options->jwt_secret = secret;
+  options->clock_skew_s = config.clock_skew_s;
+  options->server_version = TANDEM_VERSION_STRING;
+  auto authorizer = std::make_shared<realtime::RuleAuthorizer>(
+      [&store](const std::string& user, const std::string& workspace) -> std::optional<std::string> {
+        auto role = store.member_role(workspace, user);
+        if (!role) {
+          spdlog::warn("realtime: membership lookup of user {} in workspace {} failed: {}", user, workspace,
+                       role.error().message);
+          return std::nullopt;
+        }
+        if (!*role) return std::nullopt;
+        return std::string(role_name(**role));
+      });
+  return std::make_shared<realtime::Engine>(std::move(*options), std::move(authorizer));
+}
+
+// Routes /connection/websocket and POST /api/<method> to the engine.
+void add_realtime_routes(Server& server, Router& router, std::shared_ptr<realtime::Engine> engine) {
+  server.set_websocket_handler("/connection/websocket",
+                               [engine](boost::beast::tcp_stream stream, UpgradeRequest request) {
+                                 run_websocket_session(std::move(stream), std::move(request), engine);
+                               });
+  router.add("POST", "/api/{method}", [engine](Request& request) {
+    auto api_key_query = request.query_value("api_key");
+    ServerApiRequest api{.method = request.params["method"],
+                         .body = request.body,
+                         .x_api_key = request.api_key,
+                         .authorization = request.authorization,
+                         .api_key_query = api_key_query.value_or(std::string_view()),
+                         .error_mode_header = request.error_mode};
+    realtime::ApiResponse result = handle_server_api(*engine, api);
+    Response response;
+    response.status = result.status;
+    response.body = std::move(result.body);
+    response.content_type = std::move(result.content_type);
+    return response;
+  });
 }
 
 }  // namespace
@@ -72,7 +124,12 @@ int run_server(config::Config config) {
     return 1;
   }
 
-  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes});
+  // The engine is created below; metadata events reach it through this slot.
+  std::shared_ptr<realtime::Engine> meta_engine;
+  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes,
+                                       .on_meta = [&meta_engine](const documents::MetaEvent& event) {
+                                         if (meta_engine) publish_meta(*meta_engine, event);
+                                       }});
   if (config.demo) {
     auto demo = documents::seed_demo(service);
     if (!demo) {
@@ -82,22 +139,51 @@ int run_server(config::Config config) {
     print_demo_hint(*demo, config);
   }
 
+  auto engine = make_engine(config, *secret, **store);
+  if (!engine) {
+    spdlog::error("invalid configuration: {}", engine.error().message);
+    return 1;
+  }
+  auto epoch = (*store)->database_id();
+  if (!epoch) {
+    spdlog::error("cannot read the database id: {}", epoch.error().message);
+    return 1;
+  }
+
   int threads = thread_count(config);
   boost::asio::io_context io(threads);
 
-  documents::LiveDocuments live(**store, io, {.snapshot_interval = config.snapshot_interval},
-                                [](const documents::CommittedOp&) {});
+  // Committed ops are published on the storage writer thread, in version
+  // order per document; offset = version, so the op log is the history.
+  std::shared_ptr<realtime::Engine> shared_engine = *engine;
+  meta_engine = shared_engine;
+  documents::LiveDocuments live(
+      **store, io, {.snapshot_interval = config.snapshot_interval},
+      [shared_engine](const documents::CommittedOp& committed) {
+        auto published = shared_engine->publish(document_channel(committed.workspace_id, committed.op.document_id),
+                                                op_publication(committed.op),
+                                                {.offset = static_cast<std::uint64_t>(committed.op.version)});
+        if (!published) {
+          spdlog::error("document {}: publishing version {} failed: {}", committed.op.document_id,
+                        committed.op.version, published.error().message);
+        }
+      });
   service.attach_live(&live);
+  shared_engine->set_history_source("doc", std::make_shared<OpLogHistory>(**store, live, *epoch));
+  add_document_rpc(*shared_engine, service);
 
   Router router;
   RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
   add_rest_routes(router, context);
+  add_presence_route(router, context, shared_engine);
+
   Server server(io, {.host = config.listen_host,
                      .port = config.listen_port,
                      .max_body_bytes = config.max_body_bytes,
                      .worker_threads = static_cast<std::size_t>(std::max(4, threads * 2)),
                      .shutdown_timeout = std::chrono::seconds(config.shutdown_timeout_s)},
                 router, metrics);
+  add_realtime_routes(server, router, *engine);
   auto endpoint = server.listen();
   if (!endpoint) {
     spdlog::error("{}", endpoint.error().message);
@@ -110,6 +196,7 @@ int run_server(config::Config config) {
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("received signal {}; shutting down", signal);
+    (*engine)->shutdown();
     server.shutdown([&io] { io.stop(); });
   });
 

@@ -15,6 +15,8 @@ struct Request {
   std::map<std::string, std::string> query;   // decoded; the first value of a repeated key wins
   std::map<std::string, std::string> params;  // decoded path parameters, e.g. {"ws": "w_..."}
   std::string authorization;                  // the Authorization header, as sent
+  std::string api_key;                        // the X-API-Key header (server API)
+  std::string error_mode;                     // the X-Centrifugo-Error-Mode header (server API)
   std::string body;
 
   std::optional<std::string_view> query_value(const std::string& key) const {

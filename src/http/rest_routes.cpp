@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1000;  // search text, bytes
 
-// Extracts the bearer token, verifies it and records the caller.
+}  // namespace
+
 Result<documents::Caller> authenticate(const Request& request, RestContext& context) {
   std::string_view header = request.authorization;
   std::string_view token;
@@ -43,6 +44,8 @@ Result<documents::Caller> authenticate(const Request& request, RestContext& cont
   if (auto status = context.service.remember_caller(caller); !status) return std::unexpected(status.error());
   return caller;
 }
+
+namespace {
 
 // Wraps a handler that needs an authenticated caller.
 template <class F>

@@ -32,6 +32,8 @@ std::optional<Request> to_request(bhttp::request<bhttp::string_body>& message) {
     request.query = std::move(*query);
   }
   request.authorization = std::string(message[bhttp::field::authorization]);
+  request.api_key = std::string(message["X-API-Key"]);
+  request.error_mode = std::string(message["X-Centrifugo-Error-Mode"]);
   request.body = std::move(message.body());
   return request;
 }

@@ -67,32 +67,46 @@ class Store {
   virtual Status delete_document(std::string_view document_id) = 0;
 
   // --- op log (live editing) ---
-  // Queues the commit on the group-commit writer and returns at once. `done`
+  // Queues the commit on the group-commit writer and returns at once (it
+  // blocks only while the writer's queue is full, as backpressure). `done`
   // runs on the writer thread once the transaction holding the commit is
   // durable, or has failed; it must be quick and must not call the store.
+  // When the store is closing, `done` runs at once on the caller's thread
+  // with `internal`.
   // Commits of one document complete in submission order. In one
   // transaction: inserts the op, sets the document's version, last_edited_by
   // (= op author), updated_at (= op.created_at, never moving backwards) and
   // its position in the newest-first listing, and stores the snapshot when
   // given. Errors: not_found for a missing or deleted document;
   // version_conflict when op.version is not the document's version + 1;
-  // invalid_request when (document, client_id, seq) is already logged.
+  // invalid_request when (document, client_id, seq) is already logged, which
+  // is reported before a version conflict.
   virtual void commit_op(OpCommit commit, std::function<void(const Status&)> done) = 0;
-  // Ops with from_version < version <= to_version, oldest first, at most `limit`.
+  // Reads below fail with not_found for a missing or deleted document (whose
+  // ops and snapshots stay stored).
+  // Ops with from_version < version <= to_version, oldest first, at most
+  // `limit`. invalid_request unless 0 <= from_version <= to_version and
+  // limit is 1 to 10,000.
   virtual Result<std::vector<OpRecord>> list_ops(std::string_view document_id, std::int64_t from_version,
                                                  std::int64_t to_version, int limit) = 0;
   // The op that (client_id, seq) produced in this document, if logged.
   virtual Result<std::optional<OpRecord>> find_op(std::string_view document_id, std::string_view client_id,
                                                   std::int64_t seq) = 0;
   // The newest snapshot with version <= max_version. Version 0 (the content
-  // the document was created with) always exists for a stored document.
+  // the document was created with) exists for every document created by this
+  // build; a document migrated from an older file starts at its version then.
+  // invalid_request when max_version is negative.
   virtual Result<std::optional<Snapshot>> find_snapshot(std::string_view document_id,
                                                         std::int64_t max_version) = 0;
-  // Stores a snapshot of an existing version (e.g. at shutdown). Durable on return.
+  // Stores a snapshot of an existing version (e.g. at shutdown), replacing one
+  // at the same version. Durable on return. invalid_request when the version
+  // is not 0 to the document's version or the content is not a JSON object;
+  // not_found for a missing or deleted document.
   virtual Status save_snapshot(std::string_view document_id, const Snapshot& snapshot) = 0;
   // Replaces the document's search text with the strings of `content_json`
   // (the debounced reindex after ops) and moves its index row to the newest
-  // position. not_found for a missing or deleted document.
+  // position. The listing position and updated_at stay. not_found for a
+  // missing or deleted document; invalid_request when content_json is not JSON.
   virtual Status reindex_document(std::string_view document_id, std::string_view content_json) = 0;
   // A random id created with the database file and never changed: the epoch
   // of document channels, stable across restarts of one data directory.
@@ -109,6 +123,9 @@ struct SqliteOptions {
   std::string path;              // database file; created when missing
   int read_connections = 4;      // size of the read-only connection pool, 1 to 64
   int busy_timeout_ms = 5000;    // wait for a lock before failing, in milliseconds
+  // Page cache of the write connection, in MiB, 1 to 4096. Group commits of
+  // many ops touch many pages; see docs/storage.md for the measurements.
+  int writer_cache_mib = 64;
   // Optional: called on the writer thread after every group commit with the
   // COMMIT duration and the number of writes in the group (for metrics). Must
   // be quick and must not call back into the store.

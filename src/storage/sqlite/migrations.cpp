@@ -125,8 +125,8 @@ Status create_search_index(Connection& connection) {
 
 // Adds the op log, document snapshots and the database id. The content of
 // every stored document moves into its first snapshot (at the document's
-// current version), so `documents.content` goes away: the snapshots are the
-// only copy of document content.
+// current version), and `documents.content` is dropped, so the snapshots are
+// the only copy of document content.
 Status create_op_log(Connection& connection) {
   Status created = connection.exec(R"sql(
     -- One row per committed op. (document_id, client_id, seq) is the

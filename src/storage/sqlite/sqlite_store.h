@@ -28,7 +28,7 @@ inline constexpr std::int64_t kSearchTotalCap = 100;
 // Relevance sort ranks the newest this many matches, plus the 200 newest
 // title matches when there are more (see docs/search.md).
 inline constexpr std::int64_t kRelevanceCandidates = 500;
-// Most ops one list_ops call returns.
+// Maximum number of ops that one list_ops call returns.
 inline constexpr int kMaxOpsLimit = 10000;
 
 class SqliteStore final : public Store {

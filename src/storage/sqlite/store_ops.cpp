@@ -1,9 +1,9 @@
 // The op log: op commits through the group-commit writer, reads of ops and
 // snapshots, the debounced search reindex and the database id.
 //
-// An op commit writes only small rows (the op, the document's version and
-// positions, at times a snapshot) and leaves the full-text index alone, so
-// that commits stay cheap; reindex_document catches the index up later.
+// An op commit writes only small rows: the op, the document's version and
+// positions, and at times a snapshot. It leaves the full-text index alone so
+// that commits stay cheap, and reindex_document catches the index up later.
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
@@ -170,7 +170,7 @@ Status validate_snapshot_content(std::string_view document_id, const Snapshot& s
   return {};
 }
 
-// What reindex_document needs of a document besides its content.
+// The document fields that reindex_document needs besides the content.
 struct IndexedDocument {
   std::string workspace_id;
   std::string title;

@@ -191,12 +191,13 @@ TEST_F(KillTest, AcknowledgedOpsSurviveKill) {
     version = std::max<std::int64_t>(version, std::stoll(line.substr(space + 1)));
   }
 
-  // After recovery each document holds every acknowledged op exactly once,
+  // After recovery each document contains every acknowledged op exactly once,
   // with contiguous versions (later unacknowledged commits may be there too).
   open_store();
   for (const auto& [document, acknowledged_version] : newest) {
     auto found = store_->find_document(document);
-    ASSERT_TRUE(found && found->has_value()) << document;
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_TRUE(found->has_value()) << document;
     const std::int64_t version = (*found)->version;
     EXPECT_GE(version, acknowledged_version) << "acknowledged ops lost in " << document;
     std::int64_t expected = 1;

@@ -187,6 +187,14 @@ TEST_F(MigrationsTest, RejectsBadOptions) {
   options.path.clear();
   options.read_connections = 2;
   EXPECT_FALSE(open_sqlite_store(options));
+  options.path = path();
+  for (int cache_mib : {0, 4097}) {
+    options.writer_cache_mib = cache_mib;
+    auto rejected = open_sqlite_store(options);
+    ASSERT_FALSE(rejected) << cache_mib;
+    EXPECT_EQ(rejected.error().code, ErrorCode::invalid_request);
+    EXPECT_NE(rejected.error().message.find("writer_cache_mib"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ class StoreTest : public ::testing::Test {
   }
 
   void open_store() {
-    SqliteOptions options;
+    SqliteOptions options = options_;
     options.path = path();
     auto opened = open_sqlite_store(options);
     ASSERT_TRUE(opened) << opened.error().message;
@@ -57,6 +57,7 @@ class StoreTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  SqliteOptions options_;  // used by open_store(), which sets the path
   std::unique_ptr<Store> store_;
 };
 

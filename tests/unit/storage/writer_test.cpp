@@ -193,13 +193,16 @@ class FileSizeLimit {
 };
 
 // Content sizes: 100 KiB stays in the page cache until COMMIT writes the WAL,
-// so COMMIT fails; 4 MiB spills to the WAL during the write itself.
+// so COMMIT fails; 4 MiB spills to the WAL during the write itself, because
+// the test shrinks the write connection's page cache to 1 MiB.
 class StickyErrorTest : public StoreTest, public ::testing::WithParamInterface<std::size_t> {};
 
 INSTANTIATE_TEST_SUITE_P(ContentSizes, StickyErrorTest,
                          ::testing::Values(std::size_t{100} << 10, std::size_t{4} << 20));
 
 TEST_P(StickyErrorTest, FailedWriteDisablesWrites) {
+  options_.writer_cache_mib = 1;
+  reopen_store();
   make_workspace("w1");
   make_document("w1", "d1", "before");
 

@@ -1,0 +1,383 @@
+// Load generator for the real-time WebSocket endpoint: N Beast WebSocket
+// clients speaking the Centrifugo JSON protocol, subscribed in groups of M per
+// channel, while publications go out through the server HTTP API
+// (/api/batch) at R per second. Prints deliveries per second, delivery
+// latency (publish call to receipt) p50/p99/max, and, given the server's pid,
+// its CPU use and resident memory per connection.
+//
+// Everything runs on one thread so that the other core stays with the server
+// on a 2-core machine. Every phase is bounded in time.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <CLI/CLI.hpp>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  int connections = 1000;
+  int channel_size = 100;        // subscribers per channel (M)
+  int rate = 1000;               // publications per second over all channels (R)
+  int duration_s = 10;           // publish phase, seconds
+  int idle_s = 3;                // wait before measuring idle memory, seconds
+  int payload_bytes = 64;        // filler per publication, bytes
+  int connect_concurrency = 200; // handshakes in flight
+  std::string token;
+  std::string api_key;
+  std::string channel_prefix = "bench:c";
+  int server_pid = 0;
+};
+
+const Clock::time_point kStart = Clock::now();
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - kStart).count();
+}
+
+struct Stats {
+  std::int64_t connected = 0;
+  std::int64_t failed = 0;
+  std::int64_t closed = 0;
+  std::int64_t deliveries = 0;
+  std::int64_t frames = 0;  // WebSocket messages received (each may hold several)
+  std::int64_t published = 0;
+  std::vector<std::uint32_t> latencies_us;  // bounded below
+};
+
+constexpr std::size_t kMaxSamples = 50'000'000;
+
+// One subscriber connection.
+class Subscriber : public std::enable_shared_from_this<Subscriber> {
+ public:
+  Subscriber(asio::io_context& io, const Options& o, Stats& stats, int index)
+      : ws_(asio::make_strand(io)), options_(o), stats_(stats), index_(index) {}
+
+  void start(tcp::endpoint endpoint, std::function<void()> on_ready) {
+    on_ready_ = std::move(on_ready);
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->fail();
+      beast::get_lowest_layer(self->ws_).expires_never();
+      self->ws_.async_handshake(self->options_.host, "/connection/websocket",
+                                [self](beast::error_code ec2) { ec2 ? self->fail() : self->subscribe(); });
+    });
+  }
+
+ private:
+  void subscribe() {
+    std::string channel = options_.channel_prefix + std::to_string(index_ / options_.channel_size);
+    frame_ = R"({"id":1,"connect":{"token":")" + options_.token + "\"}}\n" + R"({"id":2,"subscribe":{"channel":")" +
+             channel + "\"}}";
+    ws_.async_write(asio::buffer(frame_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      ec ? self->fail() : self->read();
+    });
+  }
+
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {
+        ++self->stats_.closed;
+        return;
+      }
+      self->on_message();
+      self->buffer_.consume(self->buffer_.size());
+      self->read();
+    });
+  }
+
+  void on_message() {
+    ++stats_.frames;
+    auto data = buffer_.cdata();
+    std::string_view text(static_cast<const char*>(data.data()), data.size());
+    std::int64_t received_us = now_us();
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+      std::size_t end = text.find('\n', pos);
+      std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+      handle_line(line, received_us);
+      if (end == std::string_view::npos) break;
+      pos = end + 1;
+    }
+  }
+
+  void handle_line(std::string_view line, std::int64_t received_us) {
+    if (line == "{}") {  // server ping: reply with a pong
+      ws_.async_write(asio::buffer("{}", 2), [](beast::error_code, std::size_t) {});
+      return;
+    }
+    std::size_t t = line.find("\"t\":");
+    if (t != std::string_view::npos) {
+      std::int64_t sent_us = std::strtoll(line.data() + t + 4, nullptr, 10);
+      ++stats_.deliveries;
+      if (stats_.latencies_us.size() < kMaxSamples) {
+        stats_.latencies_us.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, received_us - sent_us)));
+      }
+      return;
+    }
+    if (!ready_ && line.find("\"id\":2") != std::string_view::npos) {
+      ready_ = true;
+      if (line.find("\"error\"") != std::string_view::npos) {
+        std::cerr << "subscribe failed: " << line << "\n";
+        return fail();
+      }
+      ++stats_.connected;
+      on_ready_();
+    }
+  }
+
+  void fail() {
+    ++stats_.failed;
+    if (!ready_) {
+      ready_ = true;
+      on_ready_();
+    }
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  const Options& options_;
+  Stats& stats_;
+  int index_;
+  bool ready_ = false;
+  std::string frame_;
+  beast::flat_buffer buffer_;
+  std::function<void()> on_ready_;
+};
+
+// Sends publications through POST /api/batch on one keep-alive connection.
+class Publisher : public std::enable_shared_from_this<Publisher> {
+ public:
+  Publisher(asio::io_context& io, const Options& o, Stats& stats) : stream_(io), options_(o), stats_(stats) {}
+
+  void connect(tcp::endpoint endpoint) {
+    beast::error_code ec;
+    stream_.socket().connect(endpoint, ec);
+    if (ec) throw std::runtime_error("publisher connect failed: " + ec.message());
+  }
+
+  bool busy() const { return busy_; }
+
+  // Publishes `count` messages to channels chosen round-robin.
+  void publish(int count, int channels) {
+    busy_ = true;
+    std::string filler(static_cast<std::size_t>(options_.payload_bytes), 'x');
+    std::string body = R"({"commands":[)";
+    std::int64_t t = now_us();
+    for (int i = 0; i < count; ++i) {
+      if (i > 0) body += ',';
+      std::string channel = options_.channel_prefix + std::to_string(next_channel_++ % channels);
+      body += R"({"publish":{"channel":")" + channel + R"(","data":{"t":)" + std::to_string(t) + R"(,"p":")" +
+              filler + "\"}}}";
+    }
+    body += "]}";
+    request_ = {http::verb::post, "/api/batch", 11};
+    request_.set(http::field::host, options_.host);
+    request_.set("X-API-Key", options_.api_key);
+    request_.set(http::field::content_type, "application/json");
+    request_.keep_alive(true);
+    request_.body() = std::move(body);
+    request_.prepare_payload();
+    http::async_write(stream_, request_, [self = shared_from_this(), count](beast::error_code ec, std::size_t) {
+      if (ec) throw std::runtime_error("publish write failed: " + ec.message());
+      self->response_ = {};
+      http::async_read(self->stream_, self->buffer_, self->response_,
+                       [self, count](beast::error_code ec2, std::size_t) {
+                         if (ec2) throw std::runtime_error("publish read failed: " + ec2.message());
+                         if (self->response_.result_int() != 200) {
+                           throw std::runtime_error("publish returned " + std::to_string(self->response_.result_int()));
+                         }
+                         self->stats_.published += count;
+                         self->busy_ = false;
+                       });
+    });
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  const Options& options_;
+  Stats& stats_;
+  bool busy_ = false;
+  std::uint64_t next_channel_ = 0;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  beast::flat_buffer buffer_;
+};
+
+struct ProcessSample {
+  double cpu_s = 0;   // user + system time
+  long rss_kb = 0;
+};
+
+ProcessSample sample_process(int pid) {
+  ProcessSample s;
+  if (pid <= 0) return s;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), {});
+  std::size_t close = content.rfind(')');
+  if (close != std::string::npos) {
+    std::istringstream rest(content.substr(close + 2));
+    std::string field;
+    std::vector<std::string> fields;
+    while (rest >> field) fields.push_back(field);
+    if (fields.size() > 13) {
+      double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+      s.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+    }
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
+  }
+  return s;
+}
+
+void run_for(asio::io_context& io, std::chrono::milliseconds span) {
+  io.restart();
+  io.run_for(span);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Real-time WebSocket load generator (Centrifugo JSON protocol)"};
+  app.add_option("--host", o.host, "Server host (loopback only)");
+  app.add_option("--port", o.port, "Server port")->required();
+  app.add_option("--connections", o.connections, "WebSocket connections (N)");
+  app.add_option("--channel-size", o.channel_size, "Subscribers per channel (M)");
+  app.add_option("--rate", o.rate, "Publications per second over all channels (R)");
+  app.add_option("--duration", o.duration_s, "Publish phase, seconds");
+  app.add_option("--payload", o.payload_bytes, "Filler bytes per publication");
+  app.add_option("--token", o.token, "Connection JWT")->required();
+  app.add_option("--api-key", o.api_key, "Server API key")->required();
+  app.add_option("--channel-prefix", o.channel_prefix, "Channel name prefix; channels are <prefix><n>");
+  app.add_option("--server-pid", o.server_pid, "Server process id, for CPU and memory figures");
+  CLI11_PARSE(app, argc, argv);
+  if (o.host != "127.0.0.1" && o.host != "::1" && o.host != "localhost") {
+    std::cerr << "refusing to load a non-loopback host\n";
+    return 2;
+  }
+
+  asio::io_context io;
+  Stats stats;
+  tcp::endpoint endpoint(asio::ip::make_address(o.host == "localhost" ? "127.0.0.1" : o.host), o.port);
+  ProcessSample before = sample_process(o.server_pid);
+
+  // Phase 1: connect and subscribe, a bounded number of handshakes at a time.
+  auto connect_started = Clock::now();
+  int started = 0;
+  int done = 0;
+  std::function<void()> start_next = [&] {
+    while (started < o.connections && started - done < o.connect_concurrency) {
+      auto sub = std::make_shared<Subscriber>(io, o, stats, started++);
+      sub->start(endpoint, [&] {
+        ++done;
+        start_next();
+      });
+    }
+  };
+  start_next();
+  auto connect_deadline = Clock::now() + std::chrono::seconds(120);
+  while (done < o.connections && Clock::now() < connect_deadline) run_for(io, std::chrono::milliseconds(100));
+  double connect_s = std::chrono::duration<double>(Clock::now() - connect_started).count();
+  std::printf("connected %lld of %d (failed %lld) in %.1f s\n", static_cast<long long>(stats.connected),
+              o.connections, static_cast<long long>(stats.failed), connect_s);
+
+  run_for(io, std::chrono::seconds(o.idle_s));
+  ProcessSample idle = sample_process(o.server_pid);
+
+  // Phase 2: publish at the target rate for the duration.
+  int channels = (o.connections + o.channel_size - 1) / o.channel_size;
+  std::vector<std::shared_ptr<Publisher>> publishers;
+  for (int i = 0; i < 4; ++i) {
+    publishers.push_back(std::make_shared<Publisher>(io, o, stats));
+    publishers.back()->connect(endpoint);
+  }
+  stats.latencies_us.clear();
+  std::int64_t deliveries_before = stats.deliveries;
+  std::int64_t frames_before = stats.frames;
+  ProcessSample self_start = sample_process(getpid());
+  auto publish_started = Clock::now();
+  auto publish_end = publish_started + std::chrono::seconds(o.duration_s);
+  std::int64_t requested = 0;
+  asio::steady_timer tick(io);
+  std::function<void()> on_tick = [&] {
+    auto now = Clock::now();
+    if (now >= publish_end) return;
+    double elapsed = std::chrono::duration<double>(now - publish_started).count();
+    auto due = static_cast<std::int64_t>(elapsed * o.rate) - requested;
+    for (auto& p : publishers) {
+      if (due <= 0) break;
+      if (p->busy()) continue;
+      int count = static_cast<int>(std::min<std::int64_t>(due, 500));
+      p->publish(count, channels);
+      requested += count;
+      due -= count;
+    }
+    tick.expires_after(std::chrono::milliseconds(5));
+    tick.async_wait([&](beast::error_code ec) {
+      if (!ec) on_tick();
+    });
+  };
+  on_tick();
+  ProcessSample load_start = sample_process(o.server_pid);
+  run_for(io, std::chrono::seconds(o.duration_s));
+  ProcessSample load_end = sample_process(o.server_pid);
+  ProcessSample self_end = sample_process(getpid());
+  double publish_s = std::chrono::duration<double>(Clock::now() - publish_started).count();
+  run_for(io, std::chrono::seconds(2));  // drain
+
+  // Report.
+  std::int64_t deliveries = stats.deliveries - deliveries_before;
+  std::int64_t expected = stats.published * std::min(o.channel_size, o.connections);
+  auto& lat = stats.latencies_us;
+  std::sort(lat.begin(), lat.end());
+  auto pct = [&](double p) {
+    if (lat.empty()) return 0.0;
+    auto index = static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1));
+    return lat[index] / 1000.0;
+  };
+  std::printf("published %lld publications in %.1f s (target %d/s)\n", static_cast<long long>(stats.published),
+              publish_s, o.rate);
+  std::printf("deliveries %lld of %lld expected, %.0f per second\n", static_cast<long long>(deliveries),
+              static_cast<long long>(expected), static_cast<double>(deliveries) / publish_s);
+  std::printf("latency ms: p50 %.2f  p99 %.2f  max %.2f\n", pct(0.5), pct(0.99), lat.empty() ? 0.0 : lat.back() / 1000.0);
+  std::printf("connections closed during run: %lld\n", static_cast<long long>(stats.closed));
+  std::printf("frames received %lld (%.1f publications per frame); load generator CPU %.0f%% of one core\n",
+              static_cast<long long>(stats.frames - frames_before),
+              static_cast<double>(deliveries) / static_cast<double>(std::max<std::int64_t>(1, stats.frames - frames_before)),
+              100.0 * (self_end.cpu_s - self_start.cpu_s) / publish_s);
+  if (o.server_pid > 0) {
+    double per_conn_kb = static_cast<double>(idle.rss_kb - before.rss_kb) /
+                         static_cast<double>(std::max<std::int64_t>(1, stats.connected));
+    std::printf("server RSS: %ld KB before, %ld KB with %lld idle connections: %.1f KB per connection\n",
+                before.rss_kb, idle.rss_kb, static_cast<long long>(stats.connected), per_conn_kb);
+    std::printf("server CPU during publishing: %.0f%% of one core\n",
+                100.0 * (load_end.cpu_s - load_start.cpu_s) / publish_s);
+  }
+  return stats.failed > 0 ? 1 : 0;
+}

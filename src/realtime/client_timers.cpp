@@ -1,0 +1,133 @@
+// Client timers (stale, ping/pong, token expiry) and server API actions.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "realtime/client.h"
+
+namespace tandem::realtime {
+
+std::optional<std::int64_t> Client::next_deadline() const {
+  if (state_ == State::closed) {
+    return std::nullopt;
+  }
+  if (state_ == State::connecting) {
+    return stale_at_ms_;
+  }
+  std::optional<std::int64_t> next;
+  auto consider = [&next](std::optional<std::int64_t> t) {
+    if (t && (!next || *t < *next)) {
+      next = t;
+    }
+  };
+  consider(next_ping_ms_);
+  consider(pong_deadline_ms_);
+  consider(expire_close_at_ms_);
+  for (const auto& [channel, sub] : subs_) {
+    consider(sub.close_at_ms);
+  }
+  return next;
+}
+
+void Client::on_timer() {
+  std::int64_t now = engine_.now_ms();
+  if (state_ == State::connecting) {
+    if (now >= stale_at_ms_) {
+      disconnect(disconnects::stale());
+    }
+    return;
+  }
+  if (state_ != State::connected) {
+    return;
+  }
+  if (pong_deadline_ms_ && now >= *pong_deadline_ms_) {
+    return disconnect(disconnects::no_pong());
+  }
+  if (expire_close_at_ms_ && now >= *expire_close_at_ms_) {
+    return disconnect(disconnects::connection_expired());
+  }
+  expire_subscriptions(now);
+  if (state_ != State::connected) {
+    return;
+  }
+  if (next_ping_ms_ && now >= *next_ping_ms_) {
+    send(std::string(kPingMessage));
+    const EngineOptions& o = engine_.options();
+    if (o.pong_timeout_s > 0) {
+      pong_deadline_ms_ = now + o.pong_timeout_s * 1000;
+    }
+    next_ping_ms_ = now + o.ping_interval_s * 1000;
+  }
+}
+
+// A subscription whose token expired and was not refreshed within the grace
+// period ends: client-side ones get unsubscribe 2501 (the SDK resubscribes
+// with a new token), a server-side one closes the connection with 3006.
+void Client::expire_subscriptions(std::int64_t now) {
+  std::vector<std::string> expired;
+  for (const auto& [channel, sub] : subs_) {
+    if (sub.close_at_ms && now >= *sub.close_at_ms) {
+      if (sub.server_side) {
+        return disconnect(disconnects::subscription_expired());
+      }
+      expired.push_back(channel);
+    }
+  }
+  for (const std::string& channel : expired) {
+    subs_.erase(channel);
+    engine_.detach(channel, this, id_);
+    std::string body = ObjectWriter().number("code", kUnsubscribeExpired).string("reason", "subscription expired").finish();
+    send(encode_push(channel, "unsubscribe", body));
+  }
+}
+
+void Client::server_subscribe(const std::string& channel, std::optional<StreamPosition> recover_since) {
+  if (state_ != State::connected || subs_.contains(channel)) {
+    return;
+  }
+  auto name = parse_channel(channel);
+  const NamespaceOptions* ns = name ? engine_.find_namespace(name->ns) : nullptr;
+  if (ns == nullptr) {
+    return;
+  }
+  JoinParams params;
+  params.server_side = true;
+  params.join_leave = true;
+  if (recover_since) {
+    params.recover = true;
+    params.since = *recover_since;
+  }
+  transport_->hold();
+  auto body = join_channel(channel, *ns, params);
+  if (body) {
+    send(encode_push(channel, "subscribe", *body));
+  }
+  transport_->release();
+}
+
+void Client::server_unsubscribe(const std::string& channel) {
+  if (state_ != State::connected || subs_.erase(channel) == 0) {
+    return;
+  }
+  engine_.detach(channel, this, id_);
+  std::string body = ObjectWriter().number("code", kUnsubscribeServer).string("reason", "server unsubscribe").finish();
+  send(encode_push(channel, "unsubscribe", body));
+}
+
+void Client::server_message(const SharedMessage& message) {
+  if (state_ == State::connected && transport_ != nullptr) {
+    transport_->send(message);
+  }
+}
+
+void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_s) {
+  if (state_ != State::connected) {
+    return;
+  }
+  if (expired) {
+    return disconnect(disconnects::connection_expired());
+  }
+  set_connection_expiry(expire_at_s);
+}
+
+}  // namespace tandem::realtime
