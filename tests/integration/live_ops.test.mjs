@@ -34,9 +34,10 @@ after(async () => {
 });
 
 function assertError(response, status, code) {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.body?.error?.code, code, response.text);
-  assert.ok(response.body.error.message.length > 5, response.text);
+  const text = response.text.slice(0, 300);
+  assert.equal(response.status, status, text);
+  assert.equal(response.body?.error?.code, code, text);
+  assert.ok(response.body.error.message.length > 5, text);
 }
 
 function submit(request, id, version, op, clientId, seq) {
@@ -363,6 +364,23 @@ describe('rejections change nothing', () => {
     });
   });
 
+  test('deleted document logs no error at shutdown', async () => {
+    const own = await startServer();
+    try {
+      const owner = client(own, 'owner');
+      const workspace = await createWorkspace(owner);
+      const document = await createDocument(owner, workspace, { text: '' });
+      assert.equal((await submit(owner, document.id, 0, [{ p: ['text', 0], si: 'x' }], 'gone', 1)).status, 200);
+      assert.equal((await owner('DELETE', `/v1/documents/${document.id}`)).status, 204);
+    } finally {
+      const result = await own.stop();
+      own.cleanup();
+      assert.equal(result.code, 0, own.output());
+      const errors = own.output().split('\n').filter((line) => line.includes('[error]'));
+      assert.deepEqual(errors, []);
+    }
+  });
+
   test('unknown document is 404', async () => {
     const op = [{ p: ['text', 0], si: 'x' }];
     assertError(await submit(bob, 'd_does_not_exist', 0, op, 'ghost', 1), 404, 'not_found');
@@ -383,6 +401,45 @@ describe('rejections change nothing', () => {
     }
     // Still gone on a second try, after the server noticed the deletion.
     assertError(await submit(bob, edited.id, 2, [{ p: ['text', 0], si: 'x' }], 'late', 2), 404, 'not_found');
+  });
+});
+
+describe('error order', () => {
+  // The documented order: 401, 404, 403, 400 invalid_request and 413, the
+  // resubmission rule, 409, 400 invalid_operation.
+  const badFields = { version: 0, op: [{ p: ['text', 0], si: 'x' }], client_id: 'order' }; // no seq
+
+  test('unknown document before bad fields', async () => {
+    assertError(await bob('POST', '/v1/documents/d_does_not_exist/ops', badFields), 404, 'not_found');
+  });
+
+  test('non-member on deleted document is 404', async () => {
+    // One document the server has loaded for editing, one it never loaded:
+    // the reply must not depend on that.
+    const edited = await documentWithOps(1);
+    const untouched = await documentWithOps(0);
+    for (const document of [untouched, edited]) {
+      assert.equal((await bob('DELETE', `/v1/documents/${document.id}`)).status, 204);
+      const reply = await submit(mallory, document.id, document.version, [{ p: ['text', 0], si: 'x' }], 'order', 1);
+      assertError(reply, 404, 'not_found');
+    }
+  });
+
+  test('viewer with bad fields is 403', async () => {
+    const document = await documentWithOps(1);
+    await assertUnchanged(document.id, async () => {
+      assertError(await victor('POST', `/v1/documents/${document.id}/ops`, badFields), 403, 'forbidden');
+      const tooMany = Array.from({ length: 1001 }, () => ({ p: ['text', 0], si: 'x' }));
+      assertError(await submit(victor, document.id, 1, tooMany, 'order', 1), 403, 'forbidden');
+    });
+  });
+
+  test('version ahead before an op that does not apply', async () => {
+    const document = await documentWithOps(1);
+    await assertUnchanged(document.id, async () => {
+      const reply = await submit(bob, document.id, 5, [{ p: ['text', 0], sd: 'nothing like this' }], 'order', 1);
+      assertError(reply, 409, 'version_conflict');
+    });
   });
 });
 
