@@ -145,18 +145,17 @@ Result<storage::Document> Service::get_document(const Caller& caller, const std:
   return document;
 }
 
+Status Service::check_can_edit(const Caller& caller, const std::string& document_id) {
+  if (live_ == nullptr) return fail(ErrorCode::internal, "live editing is not enabled on this server");
+  auto workspace = live_->workspace_of(document_id);
+  if (!workspace) return std::unexpected(workspace.error());
+  if (auto role = authorize(caller, *workspace, Role::editor); !role) return std::unexpected(role.error());
+  return {};
+}
+
 void Service::submit_op(const Caller& caller, SubmitRequest request, SubmitDone done) {
-  if (live_ == nullptr) {
-    done(fail(ErrorCode::internal, "live editing is not enabled on this server"));
-    return;
-  }
-  auto workspace = live_->workspace_of(request.document_id);
-  if (!workspace) {
-    done(std::unexpected(workspace.error()));
-    return;
-  }
-  if (auto role = authorize(caller, *workspace, Role::editor); !role) {
-    done(std::unexpected(role.error()));
+  if (auto allowed = check_can_edit(caller, request.document_id); !allowed) {
+    done(std::unexpected(allowed.error()));
     return;
   }
   live_->submit(caller, std::move(request), std::move(done));
@@ -198,6 +197,7 @@ Status Service::delete_document(const Caller& caller, const std::string& documen
   auto document = find_authorized(caller, document_id, Role::editor);
   if (!document) return std::unexpected(document.error());
   auto deleted = store_.delete_document(document_id);
+  if (deleted && live_ != nullptr) live_->mark_deleted(document_id);
   if (deleted) notify(MetaEvent::Kind::deleted, *document, caller);
   return deleted;
 }

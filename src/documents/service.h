@@ -78,6 +78,11 @@ class Service {
   // Call once before serving.
   void attach_live(LiveDocuments* live) { live_ = live; }
 
+  // not_found for an unknown or deleted document, forbidden unless the
+  // caller is an editor or owner of its workspace. Submitting checks this
+  // too; callers use it to report access errors before input errors.
+  Status check_can_edit(const Caller& caller, const std::string& document_id);
+
   // Submits an op as an editor. `done` runs exactly once, from any thread.
   void submit_op(const Caller& caller, SubmitRequest request, SubmitDone done);
 

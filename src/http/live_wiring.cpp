@@ -155,6 +155,9 @@ void submit(documents::Service& service, const realtime::RpcCall& call, realtime
   if (!params) return done(std::unexpected(rpc_error(params.error())));
   auto document_id = required_string(*params, "doc_id");
   if (!document_id) return done(std::unexpected(rpc_error(document_id.error())));
+  if (auto allowed = service.check_can_edit({call.user, "", ""}, *document_id); !allowed) {
+    return done(std::unexpected(rpc_error(allowed.error())));
+  }
   auto version = required_integer(*params, "version", 0, INT64_MAX);
   if (!version) return done(std::unexpected(rpc_error(version.error())));
   auto client_id = required_string(*params, "client_id");

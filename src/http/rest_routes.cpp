@@ -193,6 +193,10 @@ Response delete_document(Request& request, const documents::Caller& caller, Rest
 }
 
 void submit_op(Request& request, const documents::Caller& caller, RestContext& context, Respond respond) {
+  // Access errors come before input errors: 404, then 403, then 400.
+  if (auto allowed = context.service.check_can_edit(caller, request.params["id"]); !allowed) {
+    return respond(error_response(allowed.error()));
+  }
   auto body = parse_object_body(request.body, {"version", "op", "client_id", "seq"});
   if (!body) return respond(error_response(body.error()));
   auto version = required_integer(*body, "version", 0, INT64_MAX);

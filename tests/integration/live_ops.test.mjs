@@ -319,10 +319,7 @@ describe('rejections change nothing', () => {
     assert.equal(reply.status, 200, reply.text.slice(0, 200));
   });
 
-  // NOTE: the contract for ops does not say yet whether max_content applies
-  // to content grown by ops; the server currently accepts such ops, so this
-  // runs as a todo instead of failing the suite.
-  test('op growing content past max_content is 413', { todo: 'ops are not checked against max_content' }, async () => {
+  test('op growing content past max_content is 413', async () => {
     const small = await startServer({ args: ['--max-content', '4096'] });
     try {
       const owner = client(small, 'owner');
