@@ -29,6 +29,9 @@ struct LiveDocuments::Document {
   std::string workspace_id;
   json::value head;
   std::int64_t head_version = 0;
+  // Serialized size of `head`, measured at load and kept up to date with an
+  // estimate per op (JSON escaping is not counted).
+  std::int64_t head_bytes = 0;
   std::deque<std::shared_ptr<Entry>> recent;  // ascending versions
 
   // Written by store completions on the writer thread.
@@ -36,6 +39,7 @@ struct LiveDocuments::Document {
   std::int64_t durable_version = 0;
 
   std::atomic<bool> broken{false};         // a commit failed: memory is ahead of the disk
+  std::atomic<bool> deleted{false};        // deleted through the service; never reloaded
   std::atomic<std::int64_t> snapshot_version{0};
   std::atomic<bool> reindex_scheduled{false};
 };
@@ -112,6 +116,25 @@ Status replay(storage::Store& store, const std::string& document_id, json::value
   return {};
 }
 
+std::int64_t serialized_size(const std::optional<json::value>& value) {
+  return value ? static_cast<std::int64_t>(json::serialize(*value).size()) : 0;
+}
+
+// Estimates how many bytes `op` adds to the serialized document.
+std::int64_t size_change(const ot::Op& op) {
+  std::int64_t change = 0;
+  for (const ot::Component& c : op) {
+    change += serialized_size(c.li) + serialized_size(c.oi) - serialized_size(c.ld) - serialized_size(c.od);
+    if (c.si) change += static_cast<std::int64_t>(c.si->utf8.size());
+    if (c.sd) change -= static_cast<std::int64_t>(c.sd->utf8.size());
+    for (const ot::TextComponent& text : c.o) {
+      std::int64_t bytes = static_cast<std::int64_t>(text.text.utf8.size());
+      change += text.insert ? bytes : -bytes;
+    }
+  }
+  return change;
+}
+
 Result<json::value> parse_content(const std::string& text, const std::string& document_id) {
   boost::system::error_code ec;
   json::value value = json::parse(text, ec);
@@ -151,6 +174,7 @@ Status LiveDocuments::load(Document& document) {
 
   document.workspace_id = (*stored)->workspace_id;
   document.head = std::move(*content);
+  document.head_bytes = static_cast<std::int64_t>(json::serialize(document.head).size());
   document.head_version = (*stored)->version;
   document.recent.clear();
   document.snapshot_version = (*stored)->content_version;
@@ -164,6 +188,8 @@ Status LiveDocuments::load(Document& document) {
 }
 
 Status LiveDocuments::ensure_loaded(Document& document) {
+  if (document.deleted) return fail(ErrorCode::not_found, fmt::format("document {} not found", document.id));
+
   // After a failed commit the head is ahead of the disk: start again from
   // what the store has.
   if (document.broken.exchange(false)) {
@@ -179,6 +205,10 @@ Result<std::string> LiveDocuments::workspace_of(const std::string& document_id) 
   std::lock_guard lock(live->mutex);
   if (auto status = ensure_loaded(*live); !status) return std::unexpected(status.error());
   return live->workspace_id;
+}
+
+void LiveDocuments::mark_deleted(const std::string& document_id) {
+  document(document_id)->deleted = true;
 }
 
 Result<std::int64_t> LiveDocuments::durable_version(const std::string& document_id) {
@@ -276,8 +306,16 @@ Result<std::shared_ptr<LiveDocuments::Entry>> LiveDocuments::transform_and_apply
     op = std::move(*transformed);
   }
 
+  std::int64_t new_bytes = document.head_bytes + size_change(op);
+  if (new_bytes > static_cast<std::int64_t>(options_.max_content_bytes)) {
+    return fail(ErrorCode::payload_too_large,
+                fmt::format("op would grow document {} to about {} bytes, more than the limit of {} bytes",
+                            document.id, new_bytes, options_.max_content_bytes));
+  }
+
   // apply validates everything and leaves the head untouched on error.
   if (auto applied = ot::apply(document.head, op); !applied) return invalid_operation(applied.error());
+  document.head_bytes = new_bytes;
 
   auto entry = std::make_shared<Entry>();
   entry->record = {document.id, document.head_version + 1, json::serialize(ot::to_json(op)), caller.user_id,
@@ -444,7 +482,7 @@ void LiveDocuments::flush_snapshots() {
 
   for (const auto& document : documents) {
     std::lock_guard lock(document->mutex);
-    if (!document->loaded || document->broken) continue;
+    if (!document->loaded || document->broken || document->deleted) continue;
     std::int64_t durable = 0;
     {
       std::lock_guard durable_lock(document->durable_mutex);

@@ -36,6 +36,7 @@ struct LiveOptions {
   std::int64_t snapshot_interval = 100;      // store a snapshot every N ops
   std::size_t max_op_bytes = 256 * 1024;     // serialized op size limit, bytes
   std::size_t max_op_components = 1000;      // components per op
+  std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes (estimated per op)
   std::size_t max_client_id_bytes = 64;      // client_id length limit, bytes
   std::size_t recent_ops = 1000;             // ops kept in memory per document for transforms
   std::chrono::milliseconds reindex_delay{300};  // search reindex debounce after an edit
@@ -82,6 +83,10 @@ class LiveDocuments {
 
   // The workspace of a stored document (loading it into memory), or not_found.
   Result<std::string> workspace_of(const std::string& document_id);
+
+  // Forgets a deleted document: later submits and reads get not_found, and
+  // no snapshot is written for it. Thread-safe.
+  void mark_deleted(const std::string& document_id);
 
   // The newest durable version of a stored document (loading it), or not_found.
   Result<std::int64_t> durable_version(const std::string& document_id);

@@ -107,7 +107,9 @@ Result<storage::Document> Service::create_document(const Caller& caller, const s
 
   storage::NewDocument document{new_id("d"), workspace_id, std::move(input.title), std::move(content),
                                 std::move(*tags), caller.user_id, now_unix_ms()};
-  return store_.create_document(document);
+  auto created = store_.create_document(document);
+  if (created) notify(MetaEvent::Kind::created, *created, caller);
+  return created;
 }
 
 Result<storage::DocumentPage> Service::list_documents(const Caller& caller, storage::ListQuery query) {
@@ -143,18 +145,17 @@ Result<storage::Document> Service::get_document(const Caller& caller, const std:
   return document;
 }
 
+Status Service::check_can_edit(const Caller& caller, const std::string& document_id) {
+  if (live_ == nullptr) return fail(ErrorCode::internal, "live editing is not enabled on this server");
+  auto workspace = live_->workspace_of(document_id);
+  if (!workspace) return std::unexpected(workspace.error());
+  if (auto role = authorize(caller, *workspace, Role::editor); !role) return std::unexpected(role.error());
+  return {};
+}
+
 void Service::submit_op(const Caller& caller, SubmitRequest request, SubmitDone done) {
-  if (live_ == nullptr) {
-    done(fail(ErrorCode::internal, "live editing is not enabled on this server"));
-    return;
-  }
-  auto workspace = live_->workspace_of(request.document_id);
-  if (!workspace) {
-    done(std::unexpected(workspace.error()));
-    return;
-  }
-  if (auto role = authorize(caller, *workspace, Role::editor); !role) {
-    done(std::unexpected(role.error()));
+  if (auto allowed = check_can_edit(caller, request.document_id); !allowed) {
+    done(std::unexpected(allowed.error()));
     return;
   }
   live_->submit(caller, std::move(request), std::move(done));
@@ -187,14 +188,24 @@ Result<storage::Document> Service::update_document(const Caller& caller, const s
 
   update.edited_by = caller.user_id;
   update.edited_at = now_unix_ms();
-  return store_.update_document_meta(document_id, update);
+  auto updated = store_.update_document_meta(document_id, update);
+  if (updated) notify(MetaEvent::Kind::updated, *updated, caller);
+  return updated;
 }
 
 Status Service::delete_document(const Caller& caller, const std::string& document_id) {
-  if (auto document = find_authorized(caller, document_id, Role::editor); !document) {
-    return std::unexpected(document.error());
-  }
-  return store_.delete_document(document_id);
+  auto document = find_authorized(caller, document_id, Role::editor);
+  if (!document) return std::unexpected(document.error());
+  auto deleted = store_.delete_document(document_id);
+  if (deleted && live_ != nullptr) live_->mark_deleted(document_id);
+  if (deleted) notify(MetaEvent::Kind::deleted, *document, caller);
+  return deleted;
+}
+
+void Service::notify(MetaEvent::Kind kind, const storage::Document& document, const Caller& caller) {
+  if (!options_.on_meta) return;
+  options_.on_meta({kind, document.workspace_id, document.id, document.title, document.tags, caller.user_id,
+                    document.version});
 }
 
 Result<storage::SearchPage> Service::search(const Caller& caller, storage::SearchQuery query) {

@@ -22,8 +22,23 @@
 
 namespace tandem::documents {
 
+// A change of document metadata, for live clients.
+struct MetaEvent {
+  enum class Kind { created, updated, deleted };
+  Kind kind = Kind::updated;
+  std::string workspace_id;
+  std::string document_id;
+  std::string title;
+  std::vector<std::string> tags;
+  std::string user_id;  // who made the change
+  std::int64_t version = 0;
+};
+
 struct ServiceOptions {
   std::size_t max_content_bytes = 1u << 20;  // serialized content limit, bytes
+  // Called after a document is durably created, changed (title, tags) or
+  // deleted, on the request's thread.
+  std::function<void(const MetaEvent&)> on_meta;
 };
 
 struct CreateDocument {
@@ -63,6 +78,11 @@ class Service {
   // Call once before serving.
   void attach_live(LiveDocuments* live) { live_ = live; }
 
+  // not_found for an unknown or deleted document, forbidden unless the
+  // caller is an editor or owner of its workspace. Submitting checks this
+  // too; callers use it to report access errors before input errors.
+  Status check_can_edit(const Caller& caller, const std::string& document_id);
+
   // Submits an op as an editor. `done` runs exactly once, from any thread.
   void submit_op(const Caller& caller, SubmitRequest request, SubmitDone done);
 
@@ -77,6 +97,7 @@ class Service {
   Result<Role> authorize(const Caller& caller, const std::string& workspace_id, Role minimum);
 
  private:
+  void notify(MetaEvent::Kind kind, const storage::Document& document, const Caller& caller);
   Result<storage::Document> find_authorized(const Caller& caller, const std::string& document_id,
                                             Role minimum);
   storage::Store& store_;

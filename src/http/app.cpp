@@ -13,6 +13,7 @@
 #include "documents/live.h"
 #include "documents/service.h"
 #include "http/metrics.h"
+#include "http/live_wiring.h"
 #include "http/rest_routes.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -123,7 +124,12 @@ int run_server(config::Config config) {
     return 1;
   }
 
-  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes});
+  // The engine is created below; metadata events reach it through this slot.
+  std::shared_ptr<realtime::Engine> meta_engine;
+  documents::Service service(**store, {.max_content_bytes = config.max_content_bytes,
+                                       .on_meta = [&meta_engine](const documents::MetaEvent& event) {
+                                         if (meta_engine) publish_meta(*meta_engine, event);
+                                       }});
   if (config.demo) {
     auto demo = documents::seed_demo(service);
     if (!demo) {
@@ -140,17 +146,39 @@ int run_server(config::Config config) {
     spdlog::error("invalid configuration: {}", engine.error().message);
     return 1;
   }
+  auto epoch = (*store)->database_id();
+  if (!epoch) {
+    spdlog::error("cannot read the database id: {}", epoch.error().message);
+    return 1;
+  }
 
   int threads = thread_count(config);
   boost::asio::io_context io(threads);
 
-  documents::LiveDocuments live(**store, io, {.snapshot_interval = config.snapshot_interval},
-                                [](const documents::CommittedOp&) {});
+  // Committed ops are published on the storage writer thread, in version
+  // order per document; offset = version, so the op log is the history.
+  std::shared_ptr<realtime::Engine> shared_engine = *engine;
+  meta_engine = shared_engine;
+  documents::LiveDocuments live(
+      **store, io, {.snapshot_interval = config.snapshot_interval, .max_content_bytes = config.max_content_bytes},
+      [shared_engine](const documents::CommittedOp& committed) {
+        auto published = shared_engine->publish(document_channel(committed.workspace_id, committed.op.document_id),
+                                                op_publication(committed.op),
+                                                {.offset = static_cast<std::uint64_t>(committed.op.version)});
+        if (!published) {
+          spdlog::error("document {}: publishing version {} failed: {}", committed.op.document_id,
+                        committed.op.version, published.error().message);
+        }
+      });
   service.attach_live(&live);
+  shared_engine->set_history_source("doc", std::make_shared<OpLogHistory>(**store, live, *epoch));
+  add_document_rpc(*shared_engine, service);
 
   Router router;
   RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
   add_rest_routes(router, context);
+  add_presence_route(router, context, shared_engine);
+
   Server server(io, {.host = config.listen_host,
                      .port = config.listen_port,
                      .max_body_bytes = config.max_body_bytes,

@@ -1,5 +1,8 @@
 #include "http/live_wiring.h"
 
+#include <map>
+#include <set>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -38,6 +41,39 @@ std::string op_publication(const storage::OpRecord& record) {
   return fmt::format(R"({{"type":"op","version":{},"op":{},"user_id":{},"client_id":{},"seq":{},"ts":{}}})",
                      record.version, record.op_json, json::serialize(json::value(record.user_id)),
                      json::serialize(json::value(record.client_id)), record.seq, record.created_at);
+}
+
+std::string meta_publication(const documents::MetaEvent& event) {
+  std::string_view kind = "updated";
+  switch (event.kind) {
+    case documents::MetaEvent::Kind::created: kind = "created"; break;
+    case documents::MetaEvent::Kind::updated: kind = "updated"; break;
+    case documents::MetaEvent::Kind::deleted: kind = "deleted"; break;
+  }
+  json::array tags;
+  for (const std::string& tag : event.tags) tags.emplace_back(tag);
+  return json::serialize(json::object{{"type", "meta"},
+                                      {"event", kind},
+                                      {"doc_id", event.document_id},
+                                      {"title", event.title},
+                                      {"tags", std::move(tags)},
+                                      {"user_id", event.user_id},
+                                      {"version", event.version}});
+}
+
+void publish_meta(realtime::Engine& engine, const documents::MetaEvent& event) {
+  std::string data = meta_publication(event);
+  auto on_workspace = engine.publish("workspace:" + event.workspace_id, data);
+  if (!on_workspace) {
+    spdlog::error("document {}: publishing a metadata change on workspace {} failed: {}", event.document_id,
+                  event.workspace_id, on_workspace.error().message);
+  }
+  auto on_document = engine.publish(document_channel(event.workspace_id, event.document_id), std::move(data),
+                                    {.skip_history = true});
+  if (!on_document) {
+    spdlog::error("document {}: publishing a metadata change failed: {}", event.document_id,
+                  on_document.error().message);
+  }
 }
 
 OpLogHistory::OpLogHistory(storage::Store& store, documents::LiveDocuments& live, std::string epoch)
@@ -119,6 +155,9 @@ void submit(documents::Service& service, const realtime::RpcCall& call, realtime
   if (!params) return done(std::unexpected(rpc_error(params.error())));
   auto document_id = required_string(*params, "doc_id");
   if (!document_id) return done(std::unexpected(rpc_error(document_id.error())));
+  if (auto allowed = service.check_can_edit({call.user, "", ""}, *document_id); !allowed) {
+    return done(std::unexpected(rpc_error(allowed.error())));
+  }
   auto version = required_integer(*params, "version", 0, INT64_MAX);
   if (!version) return done(std::unexpected(rpc_error(version.error())));
   auto client_id = required_string(*params, "client_id");
@@ -163,6 +202,36 @@ void add_document_rpc(realtime::Engine& engine, documents::Service& service) {
   });
   engine.rpc().add("doc.fetch", [&service](realtime::RpcCall call, realtime::RpcDone done) {
     fetch(service, call, std::move(done));
+  });
+}
+
+void add_presence_route(Router& router, RestContext& context, std::shared_ptr<realtime::Engine> engine) {
+  router.add("GET", "/v1/workspaces/{ws}/presence", [&context, engine](Request& request) {
+    auto caller = authenticate(request, context);
+    if (!caller) return error_response(caller.error());
+    const std::string& workspace_id = request.params["ws"];
+    if (auto role = context.service.authorize(*caller, workspace_id, Role::viewer); !role) {
+      return error_response(role.error());
+    }
+
+    // Member names come from the store; one lookup per workspace request.
+    std::map<std::string, std::string> names;
+    if (auto members = context.store.list_members(workspace_id)) {
+      for (const auto& member : *members) names[member.user_id] = member.name;
+    }
+
+    json::object result;
+    std::string prefix = "doc:" + workspace_id + ":";
+    for (const auto& [channel, count] : engine->channels(prefix + "*")) {
+      json::array viewers;
+      std::set<std::string> seen;
+      for (const realtime::ClientInfo& info : engine->presence(channel)) {
+        if (!seen.insert(info.user).second) continue;
+        viewers.push_back(json::object{{"user_id", info.user}, {"name", names[info.user]}});
+      }
+      if (!viewers.empty()) result[channel.substr(prefix.size())] = std::move(viewers);
+    }
+    return json_response(200, result);
   });
 }
 

@@ -9,6 +9,8 @@
 #include "core/error.h"
 #include "documents/live.h"
 #include "documents/service.h"
+#include "http/rest_routes.h"
+#include "http/router.h"
 #include "realtime/engine.h"
 #include "realtime/history.h"
 #include "storage/store.h"
@@ -41,11 +43,23 @@ std::string document_channel(const std::string& workspace_id, const std::string&
 // {"type":"op","version","op","user_id","client_id","seq","ts"}.
 std::string op_publication(const storage::OpRecord& record);
 
+// The publication data of a metadata change:
+// {"type":"meta","event":"created"|"updated"|"deleted","doc_id","title","tags","user_id","version"}.
+std::string meta_publication(const documents::MetaEvent& event);
+
+// Publishes a metadata change on workspace:{ws} (kept in its short history)
+// and on the document's channel (not kept: that history is the op log).
+void publish_meta(realtime::Engine& engine, const documents::MetaEvent& event);
+
 // Maps a domain error to an RPC error reply. The switch is exhaustive, so a
 // new ErrorCode fails to compile until it has a protocol code here.
 realtime::ProtocolError rpc_error(const Error& error);
 
 // Registers doc.submit and doc.fetch on the engine.
 void add_document_rpc(realtime::Engine& engine, documents::Service& service);
+
+// GET /v1/workspaces/{ws}/presence: {doc_id: [{user_id, name}]} for every
+// document someone in the workspace has open (presence on its channel).
+void add_presence_route(Router& router, RestContext& context, std::shared_ptr<realtime::Engine> engine);
 
 }  // namespace tandem::http

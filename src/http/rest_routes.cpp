@@ -18,7 +18,8 @@ namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1000;  // search text, bytes
 
-// Extracts the bearer token, verifies it and records the caller.
+}  // namespace
+
 Result<documents::Caller> authenticate(const Request& request, RestContext& context) {
   std::string_view header = request.authorization;
   std::string_view token;
@@ -43,6 +44,8 @@ Result<documents::Caller> authenticate(const Request& request, RestContext& cont
   if (auto status = context.service.remember_caller(caller); !status) return std::unexpected(status.error());
   return caller;
 }
+
+namespace {
 
 // Wraps a handler that needs an authenticated caller.
 template <class F>
@@ -190,6 +193,10 @@ Response delete_document(Request& request, const documents::Caller& caller, Rest
 }
 
 void submit_op(Request& request, const documents::Caller& caller, RestContext& context, Respond respond) {
+  // Access errors come before input errors: 404, then 403, then 400.
+  if (auto allowed = context.service.check_can_edit(caller, request.params["id"]); !allowed) {
+    return respond(error_response(allowed.error()));
+  }
   auto body = parse_object_body(request.body, {"version", "op", "client_id", "seq"});
   if (!body) return respond(error_response(body.error()));
   auto version = required_integer(*body, "version", 0, INT64_MAX);

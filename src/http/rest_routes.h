@@ -22,4 +22,7 @@ struct RestContext {
 // Registers every route; `context` must outlive the router.
 void add_rest_routes(Router& router, RestContext& context);
 
+// Verifies the bearer token of `request` and records the caller.
+Result<documents::Caller> authenticate(const Request& request, RestContext& context);
+
 }  // namespace tandem::http

@@ -319,6 +319,12 @@ std::expected<std::string, ProtocolError> Client::join_channel(const std::string
   }
   auto attached = engine_.attach(channel, ns, std::move(req));
   if (!attached) {
+    // A history source may not know the channel (a document that does not
+    // exist): that is final for the client, unlike a storage failure.
+    if (attached.error().code == ErrorCode::not_found) {
+      spdlog::debug("realtime: client {} subscribed to unknown {}: {}", id_, channel, attached.error().message);
+      return std::unexpected(errors::unknown_channel());
+    }
     spdlog::error("realtime: subscribe of client {} to {} failed: {}", id_, channel, attached.error().message);
     return std::unexpected(errors::internal());
   }

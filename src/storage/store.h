@@ -67,9 +67,12 @@ class Store {
   virtual Status delete_document(std::string_view document_id) = 0;
 
   // --- op log (live editing) ---
-  // Queues the commit on the group-commit writer and returns at once. `done`
+  // Queues the commit on the group-commit writer and returns at once (it
+  // blocks only while the writer's queue is full, as backpressure). `done`
   // runs on the writer thread once the transaction holding the commit is
   // durable, or has failed; it must be quick and must not call the store.
+  // When the store is closing, `done` runs at once on the caller's thread
+  // with `internal`.
   // Commits of one document complete in submission order. In one
   // transaction: inserts the op, sets the document's version, last_edited_by
   // (= op author), updated_at (= op.created_at, never moving backwards) and
@@ -89,16 +92,16 @@ class Store {
   // The op that (client_id, seq) produced in this document, if logged.
   virtual Result<std::optional<OpRecord>> find_op(std::string_view document_id, std::string_view client_id,
                                                   std::int64_t seq) = 0;
-  // The newest snapshot with version <= max_version. Version 0 (the content
-  // the document was created with) exists for every document created by this
-  // build; a document migrated from an older file starts at its version then.
+  // The newest snapshot with version <= max_version. Every document created
+  // by this build has one at version 0 (its content at creation). A document
+  // migrated from an older file has its first one at its version then.
   // invalid_request when max_version is negative.
   virtual Result<std::optional<Snapshot>> find_snapshot(std::string_view document_id,
                                                         std::int64_t max_version) = 0;
   // Stores a snapshot of an existing version (e.g. at shutdown), replacing one
-  // at the same version. Durable on return. invalid_request when the version
-  // is not 0 to the document's version or the content is not a JSON object;
-  // not_found for a missing or deleted document.
+  // at the same version. Durable on return. Errors: invalid_request when the
+  // version is outside 0 to the document's version, or the content is not a
+  // JSON object. not_found for a missing or deleted document.
   virtual Status save_snapshot(std::string_view document_id, const Snapshot& snapshot) = 0;
   // Replaces the document's search text with the strings of `content_json`
   // (the debounced reindex after ops) and moves its index row to the newest

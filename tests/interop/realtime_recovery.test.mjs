@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { startRealtime, api, makeWorkspace, sdk, once, token, until } from './realtime_lib.mjs';
 
 let server;
-let ws1;
 const clients = [];
 
 before(async () => {
   server = await startRealtime('[realtime.namespaces.private]\nsubscribe = "token"\nhistory_size = 10\nhistory_ttl = "1m"');
-  ws1 = await makeWorkspace(server, 'alice');
 });
 
 after(async () => {
@@ -22,7 +20,7 @@ after(async () => {
 });
 
 test('missed publications are recovered after a forced disconnect', async () => {
-  const channel = `doc:${ws1}:recover`;
+  const channel = `workspace:${await makeWorkspace(server, 'alice')}`;
   const c = sdk(server, 'alice');
   clients.push(c);
   c.connect();
@@ -71,7 +69,7 @@ test('recovery reports recovered=false when the history no longer covers the gap
 });
 
 test('an expiring token is refreshed without losing the subscription', async () => {
-  const channel = `doc:${ws1}:refresh`;
+  const channel = `workspace:${await makeWorkspace(server, 'alice')}`;
   let fetched = 0;
   const c = sdk(server, 'alice', {
     token: token('alice', { exp: Math.floor(Date.now() / 1000) + 2 }),

@@ -41,12 +41,14 @@ test('connect with a token and get the client id', async () => {
 test('publications made through /api/publish reach subscribers', async () => {
   const c = track(sdk(server, 'alice'));
   c.connect();
-  const channel = `doc:${ws1}:d1`;
+  // Document channels carry committed ops only, so a workspace channel
+  // (also recoverable) takes server API publications here.
+  const channel = `workspace:${await makeWorkspace(server, 'alice')}`;
   const sub = c.newSubscription(channel);
   const subscribed = once(sub, 'subscribed');
   sub.subscribe();
   const ctx = await subscribed;
-  assert.equal(ctx.recoverable, true, 'doc channels force recovery');
+  assert.equal(ctx.recoverable, true, 'workspace channels force recovery');
 
   const received = [];
   sub.on('publication', (p) => received.push(p));
@@ -61,7 +63,7 @@ test('publications made through /api/publish reach subscribers', async () => {
 });
 
 test('presence, presence_stats and join/leave', async () => {
-  const channel = `doc:${ws1}:presence`;
+  const channel = `workspace:${await makeWorkspace(server, 'alice', ['bob'])}`;
   const a = track(sdk(server, 'alice'));
   const b = track(sdk(server, 'bob'));
   a.connect();

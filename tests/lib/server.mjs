@@ -16,11 +16,13 @@ if (!binary) {
 // Resolves with the server once it logs the address it listens on.
 // Options: dataDir (reuse a directory, e.g. after a restart), args (extra
 // flags), env (extra environment), secret (null: pass no --secret, so the
-// server uses or generates the one in the data directory).
+// server uses or generates the one in the data directory), listen
+// (HOST:PORT instead of a free port, e.g. to restart on the same port).
 export async function startServer(options = {}) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-test-'));
   const secretArgs = options.secret === null ? [] : ['--secret', options.secret ?? SECRET];
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...secretArgs, ...(options.args ?? [])];
+  const args = ['serve', '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, ...secretArgs,
+    ...(options.args ?? [])];
   const child = spawn(binary, args, {
     env: { ...process.env, ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
