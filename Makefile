@@ -12,7 +12,7 @@ run: release
 
 test: release asan npm-deps
 	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j$(JOBS)
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L 'unit|integration'
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L 'unit|integration|interop' -E ot_differential
 	$(MAKE) fuzz FUZZ_SECONDS=30
 
 deps:
