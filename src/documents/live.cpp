@@ -369,7 +369,7 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
     (*entry)->has_snapshot = true;
   }
 
-  // Queued while holding the document's mutex, so the store sees this
+  // Queued while holding the document's mutex, so the store receives this
   // document's versions in order. Completions never take this mutex, so a
   // full writer queue cannot deadlock with them.
   store_.commit_op(std::move(commit), [this, live, entry = *entry](const Status& status) {

@@ -1,7 +1,7 @@
 // The commit pipeline of live editing. Each document has its own state and
 // mutex, so one document's ops are strictly ordered while different
-// documents commit in parallel; the only shared lock guards the map from id
-// to document and is held for a lookup.
+// documents commit in parallel. The only shared lock guards the map from id
+// to document, and it is held for a lookup only.
 //
 // An op goes through: dedup by (client_id, seq), version check, transform
 // against every op committed after its base version (the incoming op on the

@@ -35,7 +35,7 @@ test('a frozen client leaves presence after a missed ping', async () => {
       .some((entry) => entry.user_id === 'bob');
     assert.equal(await viewing(), true);
 
-    // Freeze the process: its socket stays open but nothing answers pings.
+    // Freeze the process: its socket stays open, but no pong follows a ping.
     viewer.kill('SIGSTOP');
     const frozenAt = Date.now();
     await until(async () => !(await viewing()), 10000, 'the frozen viewer to leave presence');

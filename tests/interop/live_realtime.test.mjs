@@ -163,8 +163,8 @@ test('a client recovers ops missed during a server restart', async () => {
   const before = ctx.streamPosition.offset;
 
   // Stop the server and commit two ops through a second server on another
-  // port, so the client cannot see them live; then restart on the original
-  // port and data directory, where the client reconnects.
+  // port, so the client cannot receive them live. Then restart on the
+  // original port and data directory, where the client reconnects.
   await server.stop();
   const elsewhere = await startServer({ dataDir: server.dataDir });
   const bob = client(elsewhere, 'bob');
