@@ -1,5 +1,6 @@
 #include "documents/service.h"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "core/ids.h"
@@ -158,6 +159,55 @@ void Service::submit_op(const Caller& caller, SubmitRequest request, SubmitDone 
     done(std::unexpected(allowed.error()));
     return;
   }
+  live_->submit(caller, std::move(request), std::move(done));
+}
+
+namespace {
+
+// Builds the json0 op that turns object `current` into object `target`,
+// one component per changed top-level key.
+boost::json::array replacement_op(const boost::json::object& current, const boost::json::object& target) {
+  boost::json::array op;
+  for (const auto& [key, value] : current) {
+    const boost::json::value* wanted = target.if_contains(key);
+    if (wanted != nullptr && *wanted == value) continue;
+    boost::json::object component{{"p", boost::json::array{key}}, {"od", value}};
+    if (wanted != nullptr) component["oi"] = *wanted;
+    op.push_back(std::move(component));
+  }
+  for (const auto& [key, value] : target) {
+    if (current.contains(key)) continue;
+    op.push_back(boost::json::object{{"p", boost::json::array{key}}, {"oi", value}});
+  }
+  return op;
+}
+
+Result<boost::json::object> parse_object(const std::string& text) {
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(text, ec);
+  if (ec || !value.is_object()) return fail(ErrorCode::internal, "stored content is not a JSON object");
+  return std::move(value.as_object());
+}
+
+}  // namespace
+
+void Service::restore_version(const Caller& caller, const std::string& document_id, std::int64_t version,
+                              SubmitDone done) {
+  if (auto allowed = check_can_edit(caller, document_id); !allowed) {
+    done(std::unexpected(allowed.error()));
+    return;
+  }
+  auto current = live_->read(document_id, std::nullopt);
+  if (!current) return done(std::unexpected(current.error()));
+  auto old = live_->read(document_id, version);
+  if (!old) return done(std::unexpected(old.error()));
+  auto current_content = parse_object(current->content_json);
+  if (!current_content) return done(std::unexpected(current_content.error()));
+  auto old_content = parse_object(old->content_json);
+  if (!old_content) return done(std::unexpected(old_content.error()));
+
+  SubmitRequest request{document_id, current->version, replacement_op(*current_content, *old_content),
+                        new_id("restore"), 0};
   live_->submit(caller, std::move(request), std::move(done));
 }
 

@@ -86,6 +86,12 @@ class Service {
   // Submits an op as an editor. `done` runs exactly once, from any thread.
   void submit_op(const Caller& caller, SubmitRequest request, SubmitDone done);
 
+  // Restores the content of `version` with one op that replaces each
+  // changed top-level key, submitted like any other op, so the restore is
+  // itself in the history, broadcast and undoable.
+  void restore_version(const Caller& caller, const std::string& document_id, std::int64_t version,
+                       SubmitDone done);
+
   // Committed ops with from < version <= to (to defaults to the newest),
   // oldest first, at most `limit`.
   Result<std::vector<storage::OpRecord>> list_ops(const Caller& caller, const std::string& document_id,

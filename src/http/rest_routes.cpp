@@ -218,6 +218,22 @@ void submit_op(Request& request, const documents::Caller& caller, RestContext& c
   });
 }
 
+void restore_version(Request& request, const documents::Caller& caller, RestContext& context, Respond respond) {
+  auto body = parse_object_body(request.body, {"version"});
+  if (!body) return respond(error_response(body.error()));
+  auto version = required_integer(*body, "version", 0, INT64_MAX);
+  if (!version) return respond(error_response(version.error()));
+
+  context.service.restore_version(caller, request.params["id"], *version,
+                                  [respond](Result<documents::SubmitResult> result) {
+                                    if (!result) return respond(error_response(result.error()));
+                                    json::object reply{{"version", result->version}};
+                                    boost::system::error_code ec;
+                                    reply["op"] = json::parse(result->op_json, ec);
+                                    respond(json_response(200, reply));
+                                  });
+}
+
 Response list_ops(Request& request, const documents::Caller& caller, RestContext& context) {
   auto from = integer_query(request.query_value("from"), "from", 0, INT64_MAX, 0);
   if (!from) return error_response(from.error());
@@ -318,6 +334,11 @@ void add_rest_routes(Router& router, RestContext& context) {
   router.add("DELETE", "/v1/documents/{id}",
              authed(c, [&c](Request& r, const auto& u) { return delete_document(r, u, c); }));
   router.add("GET", "/v1/documents/{id}/ops", authed(c, [&c](Request& r, const auto& u) { return list_ops(r, u, c); }));
+  router.add_async("POST", "/v1/documents/{id}/restore", [&c](Request& r, Respond respond) {
+    auto caller = authenticate(r, c);
+    if (!caller) return respond(error_response(caller.error()));
+    restore_version(r, *caller, c, std::move(respond));
+  });
   router.add_async("POST", "/v1/documents/{id}/ops", [&c](Request& r, Respond respond) {
     auto caller = authenticate(r, c);
     if (!caller) return respond(error_response(caller.error()));

@@ -611,3 +611,31 @@ describe('concurrency', () => {
     }
   });
 });
+
+describe('restore', () => {
+  test('restoring an old version is a new op', async () => {
+    const document = await createDocument(alice, ws, { text: 'v0', list: [1] });
+    assert.equal((await submit(bob, document.id, 0, [{ p: ['text', 2], si: '+' }, { p: ['extra'], oi: true }], 'rs', 1)).status, 200);
+    assert.equal((await submit(bob, document.id, 1, [{ p: ['list', 1], li: 2 }], 'rs', 2)).status, 200);
+
+    const restored = await bob('POST', `/v1/documents/${document.id}/restore`, { version: 0 });
+    assert.equal(restored.status, 200, restored.text);
+    assert.equal(restored.body.version, 3);
+    const read = await bob('GET', `/v1/documents/${document.id}`);
+    assert.deepEqual(read.body.content, { text: 'v0', list: [1] });
+    assert.equal(read.body.version, 3);
+
+    // The restore is in the op log like any other op, so it can be undone.
+    const ops = await bob('GET', `/v1/documents/${document.id}/ops?from=2`);
+    assert.equal(ops.body.ops.length, 1);
+    assert.equal(ops.body.ops[0].user_id, 'bob');
+  });
+
+  test('restore needs an editor and a real version', async () => {
+    const document = await createDocument(alice, ws, { text: 'x' });
+    assertError(await carol('POST', `/v1/documents/${document.id}/restore`, { version: 0 }), 403, 'forbidden');
+    assertError(await bob('POST', `/v1/documents/${document.id}/restore`, { version: 7 }), 404, 'not_found');
+    assertError(await bob('POST', `/v1/documents/${document.id}/restore`, { version: 'old' }), 400, 'invalid_request');
+    assertError(await bob('POST', '/v1/documents/d_missing/restore', { version: 0 }), 404, 'not_found');
+  });
+});
