@@ -125,6 +125,9 @@ std::vector<Setting> build_settings() {
   list.push_back({"snapshot_interval", "--snapshot-interval", "TANDEM_SNAPSHOT_INTERVAL", "OPS",
                   "Store a document snapshot every N ops (count); reads replay at most N ops. Default 100", false,
                   integer_setter<std::int64_t>(&Config::snapshot_interval, 1, 1000000, "snapshot interval")});
+  list.push_back({"op_retention", "--op-retention", "TANDEM_OP_RETENTION", "OPS",
+                  "Ops of history kept per document (count), back from the newest version. Default 0: keep all",
+                  false, integer_setter<std::int64_t>(&Config::op_retention, 0, INT64_MAX, "op retention")});
   list.push_back({"demo", "--demo", "TANDEM_DEMO", "BOOL",
                   "Create a demo workspace with users alice, bob and carol and a few documents, once per data directory. Default off",
                   false, [](Config& config, const std::string& text) {
@@ -218,11 +221,11 @@ Result<Config> load(const Sources& sources) {
 std::string summary(const Config& config) {
   return fmt::format(
       "listen={}:{} data_dir={} secret={} api_key={} threads={} clock_skew={}s max_body={}B "
-      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} demo={}",
+      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} op_retention={} demo={}",
       config.listen_host, config.listen_port, config.data_dir,
       config.secret.empty() ? "generated" : "set", config.api_key.empty() ? "none (server API off)" : "set",
       config.threads, config.clock_skew_s, config.max_body_bytes, config.max_content_bytes,
-      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.demo);
+      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo);
 }
 
 Result<std::int64_t> parse_duration_s(const std::string& text) {

@@ -32,6 +32,7 @@ struct Config {
   int read_connections = 4;              // SQLite read-only connections
   bool demo = false;                     // seed a demo workspace on first start
   std::int64_t snapshot_interval = 100;  // store a document snapshot every N ops
+  std::int64_t op_retention = 0;         // ops of history kept per document; 0: all
   toml::table realtime;                  // the file's [realtime] section, as is
 };
 

@@ -42,6 +42,7 @@ struct LiveDocuments::Document {
   std::atomic<bool> deleted{false};        // deleted through the service; never reloaded
   std::atomic<std::int64_t> snapshot_version{0};
   std::atomic<bool> reindex_scheduled{false};
+  std::atomic<std::int64_t> pruned_below{0};  // history before this version was dropped
 };
 
 namespace {
@@ -438,6 +439,28 @@ void LiveDocuments::reindex(const std::shared_ptr<Document>& document) {
       spdlog::error("document {}: search reindex failed: {}", document->id, status.error().message);
     }
   }
+  prune(document);
+}
+
+void LiveDocuments::prune(const std::shared_ptr<Document>& document) {
+  if (options_.retained_ops <= 0) return;
+  std::int64_t durable = 0;
+  {
+    std::lock_guard lock(document->durable_mutex);
+    durable = document->durable_version;
+  }
+
+  // Pruning runs at most once per snapshot interval of new history.
+  std::int64_t keep_from = durable - options_.retained_ops;
+  if (keep_from <= document->pruned_below + options_.snapshot_interval) return;
+  if (auto status = store_.prune_history(document->id, keep_from); !status) {
+    if (status.error().code != ErrorCode::not_found) {
+      spdlog::error("document {}: pruning history below version {} failed: {}", document->id, keep_from,
+                    status.error().message);
+    }
+    return;
+  }
+  document->pruned_below = keep_from;
 }
 
 Result<storage::Document> LiveDocuments::read(const std::string& document_id,
@@ -457,8 +480,10 @@ Result<storage::Document> LiveDocuments::read(const std::string& document_id,
   if (target < base.version) {
     auto older = store_.find_snapshot(document_id, target);
     if (!older) return std::unexpected(older.error());
-    if (!*older) return fail(ErrorCode::internal, fmt::format("document {} has no snapshot at or below {}",
-                                                              document_id, target));
+    if (!*older) {
+      return fail(ErrorCode::not_found,
+                  fmt::format("version {} of document {} is older than the retained history", target, document_id));
+    }
     base = std::move(**older);
   }
 

@@ -40,6 +40,9 @@ struct LiveOptions {
   std::size_t max_client_id_bytes = 64;      // client_id length limit, bytes
   std::size_t recent_ops = 1000;             // ops kept in memory per document for transforms
   std::chrono::milliseconds reindex_delay{300};  // search reindex debounce after an edit
+  // Ops of history kept per document, counted back from the newest version;
+  // 0 keeps everything. Older ops and snapshots are dropped after edits.
+  std::int64_t retained_ops = 0;
 };
 
 struct SubmitRequest {
@@ -112,6 +115,7 @@ class LiveDocuments {
                   const Status& status);
   void schedule_reindex(const std::shared_ptr<Document>& document);
   void reindex(const std::shared_ptr<Document>& document);
+  void prune(const std::shared_ptr<Document>& document);
 
   storage::Store& store_;
   boost::asio::io_context& io_;

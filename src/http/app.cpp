@@ -160,7 +160,9 @@ int run_server(config::Config config) {
   std::shared_ptr<realtime::Engine> shared_engine = *engine;
   meta_engine = shared_engine;
   documents::LiveDocuments live(
-      **store, io, {.snapshot_interval = config.snapshot_interval, .max_content_bytes = config.max_content_bytes},
+      **store, io, {.snapshot_interval = config.snapshot_interval,
+       .max_content_bytes = config.max_content_bytes,
+       .retained_ops = config.op_retention},
       [shared_engine](const documents::CommittedOp& committed) {
         auto published = shared_engine->publish(document_channel(committed.workspace_id, committed.op.document_id),
                                                 op_publication(committed.op),

@@ -108,6 +108,11 @@ class Store {
   // position. The listing position and updated_at stay. not_found for a
   // missing or deleted document; invalid_request when content_json is not JSON.
   virtual Status reindex_document(std::string_view document_id, std::string_view content_json) = 0;
+  // Drops history older than `keep_from_version`: every op and snapshot
+  // below the newest snapshot at or below that version. Versions from that
+  // snapshot on stay readable; older ones are gone (reads and op ranges
+  // that need them fail). Durable on return.
+  virtual Status prune_history(std::string_view document_id, std::int64_t keep_from_version) = 0;
   // A random id created with the database file and never changed: the epoch
   // of document channels, stable across restarts of one data directory.
   virtual Result<std::string> database_id() = 0;

@@ -639,3 +639,50 @@ describe('restore', () => {
     assertError(await bob('POST', '/v1/documents/d_missing/restore', { version: 0 }), 404, 'not_found');
   });
 });
+
+describe('retention', () => {
+  test('history older than the retention is dropped', async () => {
+    const small = await startServer({ args: ['--snapshot-interval', '5', '--op-retention', '10'] });
+    try {
+      const owner = client(small, 'owner');
+      const workspace = (await owner('POST', '/v1/workspaces', { name: 'Retention' })).body.id;
+      const document = await createDocument(owner, workspace, { text: '' });
+      for (let i = 0; i < 40; i++) {
+        const reply = await submit(owner, document.id, i, [{ p: ['text', i], si: 'x' }], 'keep', i);
+        assert.equal(reply.status, 200, reply.text);
+      }
+
+      // Pruning follows the debounced reindex; wait until old ops are gone.
+      let ops;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        ops = await owner('GET', `/v1/documents/${document.id}/ops?from=0`);
+        if (ops.body.ops[0].version > 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const oldest = ops.body.ops[0].version;
+      assert.ok(oldest > 1, 'old ops were not pruned');
+      assert.ok(oldest <= 40 - 10 + 1, `ops within the retention were pruned (oldest ${oldest})`);
+
+      // Recent versions stay readable; pruned ones are 404.
+      assert.equal((await owner('GET', `/v1/documents/${document.id}?version=35`)).body.content.text.length, 35);
+      assertError(await owner('GET', `/v1/documents/${document.id}?version=1`), 404, 'not_found');
+
+      // After a restart the in-memory window is gone, so a base version
+      // older than the retained history is a conflict.
+      await small.stop();
+      const again = await startServer({ dataDir: small.dataDir, args: ['--snapshot-interval', '5', '--op-retention', '10'] });
+      try {
+        const owner2 = client(again, 'owner');
+        const stale = await submit(owner2, document.id, 0, [{ p: ['text', 0], si: 'y' }], 'late', 1);
+        assertError(stale, 409, 'version_conflict');
+        assert.equal(stale.body.error.current_version, 40);
+        assert.equal((await owner2('GET', `/v1/documents/${document.id}`)).body.content.text.length, 40);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await small.stop();
+      small.cleanup();
+    }
+  });
+});

@@ -71,6 +71,7 @@ class SqliteStore final : public Store {
                                                 std::int64_t max_version) override;
   Status save_snapshot(std::string_view document_id, const Snapshot& snapshot) override;
   Status reindex_document(std::string_view document_id, std::string_view content_json) override;
+  Status prune_history(std::string_view document_id, std::int64_t keep_from_version) override;
   Result<std::string> database_id() override;
 
   Result<SearchPage> search(const SearchQuery& query) override;

@@ -343,6 +343,41 @@ Status SqliteStore::save_snapshot(std::string_view document_id, const Snapshot& 
   return saved;
 }
 
+Status SqliteStore::prune_history(std::string_view document_id, std::int64_t keep_from_version) {
+  const std::string id(document_id);
+  Status pruned = writer_->submit([&](Connection& connection) -> Status {
+    auto base = connection.prepare(
+        "SELECT MAX(version) FROM document_snapshots WHERE document_id = ?1 AND version <= ?2");
+    if (!base) {
+      return std::unexpected(base.error());
+    }
+    Result<bool> row = base->bind(1, id).bind(2, keep_from_version).step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row || base->is_null(0)) {
+      return {};
+    }
+    std::int64_t oldest_kept = base->integer(0);
+
+    auto ops = connection.prepare("DELETE FROM ops WHERE document_id = ?1 AND version <= ?2");
+    if (!ops) {
+      return std::unexpected(ops.error());
+    }
+    if (Status deleted = ops->bind(1, id).bind(2, oldest_kept).run(); !deleted) {
+      return deleted;
+    }
+    auto snapshots =
+        connection.prepare("DELETE FROM document_snapshots WHERE document_id = ?1 AND version < ?2");
+    if (!snapshots) {
+      return std::unexpected(snapshots.error());
+    }
+    return snapshots->bind(1, id).bind(2, oldest_kept).run();
+  }).get();
+  log_write_failure(pruned, fmt::format("pruning history of document {} below version {}", id, keep_from_version));
+  return pruned;
+}
+
 Status SqliteStore::reindex_document(std::string_view document_id, std::string_view content_json) {
   // Extract the text on the caller's thread, so the writer only writes.
   Result<std::string> body = search::extract_text(content_json);
