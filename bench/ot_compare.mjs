@@ -1,7 +1,7 @@
 // json0 benchmark, Tandem against ot-json0 1.1.0 on Node, on the same ops:
 //   node bench/ot_compare.mjs [OT_BENCH_BINARY] [TRACES_DIR]
 // Defaults: build/release/bench/ot_bench and ../shared/data/editing-traces
-// beside the repository (or OT_TRACES_DIR). Prints a Markdown table.
+// beside the repository (or TANDEM_TRACES_DIR). Prints a Markdown table.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { loadTrace, traceEdits, traceFiles, traceOps } from '../tests/interop/ot
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const binary = process.argv[2] || join(root, 'build/release/bench/ot_bench');
-const tracesDir = process.argv[3] || process.env.OT_TRACES_DIR || join(root, '..', 'shared', 'data', 'editing-traces');
+const tracesDir = process.argv[3] || process.env.TANDEM_TRACES_DIR || join(root, '..', 'shared', 'data', 'editing-traces');
 const work = mkdtempSync(join(tmpdir(), 'ot-bench-'));
 
 function runTandem(mode, input) {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 // The traces live outside the repository, beside a checkout of it.
-// OT_TRACES_DIR overrides the location (e.g. for a worktree elsewhere).
+// TANDEM_TRACES_DIR overrides the location (e.g. for a worktree elsewhere).
 export function tracesDir() {
-  if (process.env.OT_TRACES_DIR) return process.env.OT_TRACES_DIR;
+  if (process.env.TANDEM_TRACES_DIR) return process.env.TANDEM_TRACES_DIR;
   const source = process.env.TANDEM_SOURCE_DIR || join(import.meta.dirname, '..', '..', '..');
   return join(source, '..', 'shared', 'data', 'editing-traces');
 }
