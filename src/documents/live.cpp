@@ -152,7 +152,12 @@ LiveDocuments::LiveDocuments(storage::Store& store, boost::asio::io_context& io,
 LiveDocuments::~LiveDocuments() = default;
 
 std::shared_ptr<LiveDocuments::Document> LiveDocuments::document(const std::string& id) {
-  std::lock_guard lock(documents_mutex_);
+  {
+    std::shared_lock lock(documents_mutex_);
+    auto found = documents_.find(id);
+    if (found != documents_.end()) return found->second;
+  }
+  std::unique_lock lock(documents_mutex_);
   auto& slot = documents_[id];
   if (!slot) {
     slot = std::make_shared<Document>();
@@ -203,9 +208,23 @@ Status LiveDocuments::ensure_loaded(Document& document) {
 
 Result<std::string> LiveDocuments::workspace_of(const std::string& document_id) {
   auto live = document(document_id);
-  std::lock_guard lock(live->mutex);
-  if (auto status = ensure_loaded(*live); !status) return std::unexpected(status.error());
+  std::unique_lock lock(live->mutex);
+  if (auto status = ensure_loaded(*live); !status) {
+    lock.unlock();
+    forget_unknown(document_id, status.error());
+    return std::unexpected(status.error());
+  }
   return live->workspace_id;
+}
+
+void LiveDocuments::forget_unknown(const std::string& document_id, const Error& error) {
+  // Ids that name no stored document must not accumulate in memory.
+  if (error.code != ErrorCode::not_found) return;
+  std::unique_lock lock(documents_mutex_);
+  auto found = documents_.find(document_id);
+  if (found == documents_.end()) return;
+  std::lock_guard document_lock(found->second->mutex);
+  if (!found->second->loaded && !found->second->deleted) documents_.erase(found);
 }
 
 void LiveDocuments::mark_deleted(const std::string& document_id) {
@@ -215,8 +234,12 @@ void LiveDocuments::mark_deleted(const std::string& document_id) {
 Result<std::int64_t> LiveDocuments::durable_version(const std::string& document_id) {
   auto live = document(document_id);
   {
-    std::lock_guard lock(live->mutex);
-    if (auto status = ensure_loaded(*live); !status) return std::unexpected(status.error());
+    std::unique_lock lock(live->mutex);
+    if (auto status = ensure_loaded(*live); !status) {
+      lock.unlock();
+      forget_unknown(document_id, status.error());
+      return std::unexpected(status.error());
+    }
   }
   std::lock_guard lock(live->durable_mutex);
   return live->durable_version;
@@ -501,7 +524,7 @@ Result<storage::Document> LiveDocuments::read(const std::string& document_id,
 void LiveDocuments::flush_snapshots() {
   std::vector<std::shared_ptr<Document>> documents;
   {
-    std::lock_guard lock(documents_mutex_);
+    std::shared_lock lock(documents_mutex_);
     for (auto& [id, document] : documents_) documents.push_back(document);
   }
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -116,13 +117,16 @@ class LiveDocuments {
   void schedule_reindex(const std::shared_ptr<Document>& document);
   void reindex(const std::shared_ptr<Document>& document);
   void prune(const std::shared_ptr<Document>& document);
+  void forget_unknown(const std::string& document_id, const Error& error);
 
   storage::Store& store_;
   boost::asio::io_context& io_;
   LiveOptions options_;
   std::function<void(const CommittedOp&)> on_committed_;
 
-  std::mutex documents_mutex_;
+  // Taken shared for lookups (every submit) and exclusively only to add a
+  // document, so submits to different documents do not wait on each other.
+  std::shared_mutex documents_mutex_;
   std::unordered_map<std::string, std::shared_ptr<Document>> documents_;
 };
 
