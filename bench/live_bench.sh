@@ -38,7 +38,7 @@ run() {
   echo "== $name"
   local config=()
   if [ -n "${CONFIG:-}" ]; then config=(--config "$CONFIG"); fi
-  rm -rf "$work/data"
+  rm -rf "$work/data" "$work/tandem.log"
   "$build/tandem" serve --listen 127.0.0.1:0 --data-dir "$work/data" --secret "$secret" "${config[@]}" \
     > "$work/tandem.log" 2>&1 &
   local pid=$!

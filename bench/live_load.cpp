@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -315,12 +316,23 @@ class Rest {
 
   json::value call(http::verb verb, const std::string& target, const std::string& token, const json::value& body,
                    unsigned expected_status) {
+    std::string text = exchange(verb, target, token, body.is_null() ? "" : json::serialize(body), expected_status);
+    return text.empty() ? json::value() : json::parse(text);
+  }
+
+  std::string text(http::verb verb, const std::string& target, const std::string& token, unsigned expected_status) {
+    return exchange(verb, target, token, "", expected_status);
+  }
+
+ private:
+  std::string exchange(http::verb verb, const std::string& target, const std::string& token, std::string body,
+                       unsigned expected_status) {
     http::request<http::string_body> request{verb, target, 11};
     request.set(http::field::host, host_);
     request.set(http::field::authorization, "Bearer " + token);
     request.set(http::field::content_type, "application/json");
     request.keep_alive(true);
-    if (!body.is_null()) request.body() = json::serialize(body);
+    request.body() = std::move(body);
     request.prepare_payload();
     http::write(stream_, request);
     http::response<http::string_body> response;
@@ -329,19 +341,32 @@ class Rest {
       throw std::runtime_error(std::string(http::to_string(verb)) + " " + target + " returned " +
                                std::to_string(response.result_int()) + ": " + response.body());
     }
-    return response.body().empty() ? json::value() : json::parse(response.body());
+    return response.body();
   }
 
- private:
   beast::tcp_stream stream_;
   std::string host_;
   beast::flat_buffer buffer_;
 };
 
 struct ProcessSample {
-  double cpu_s = 0;  // user + system time
+  double cpu_s = 0;        // user + system time
   long rss_kb = 0;
+  double run_wait_s = 0;   // time the threads were runnable but waited for a CPU (schedstat)
 };
+
+// Sums the run-queue wait of every thread of `pid` from /proc/PID/task/*/schedstat.
+double run_queue_wait_s(int pid) {
+  std::int64_t total_ns = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream schedstat(task.path() / "schedstat");
+    std::int64_t on_cpu_ns = 0;
+    std::int64_t waiting_ns = 0;
+    if (schedstat >> on_cpu_ns >> waiting_ns) total_ns += waiting_ns;
+  }
+  return static_cast<double>(total_ns) / 1e9;
+}
 
 ProcessSample sample_process(int pid) {
   ProcessSample s;
@@ -362,7 +387,15 @@ ProcessSample sample_process(int pid) {
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
   }
+  s.run_wait_s = run_queue_wait_s(pid);
   return s;
+}
+
+std::string load_average() {
+  std::ifstream file("/proc/loadavg");
+  std::string line;
+  std::getline(file, line);
+  return line + "\n";
 }
 
 std::string mint(const Options& o, const std::string& user) {
@@ -408,16 +441,31 @@ void run_for(asio::io_context& io, std::chrono::milliseconds span) {
   io.run_for(span);
 }
 
-// Sum of the documents' versions, read over REST.
-std::int64_t total_version(asio::io_context& io, tcp::endpoint endpoint, const Options& o,
-                           const std::vector<std::string>& documents) {
+// Server-side counters: the documents' versions (REST) and the storage
+// writer's group commits (GET /metrics).
+struct ServerCounters {
+  std::int64_t versions = 0;  // sum over the documents
+  double commits = 0;         // group COMMITs, each one fsync
+  double commit_s = 0;        // time spent in those COMMITs
+};
+
+double metric(const std::string& text, const std::string& name) {
+  std::size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::strtod(text.c_str() + at + name.size() + 2, nullptr);
+}
+
+ServerCounters server_counters(asio::io_context& io, tcp::endpoint endpoint, const Options& o,
+                               const std::vector<std::string>& documents) {
   Rest rest(io, endpoint, o.host);
   std::string owner = mint(o, "bench-owner");
-  std::int64_t total = 0;
+  ServerCounters counters;
   for (const auto& id : documents) {
-    total += rest.call(http::verb::get, "/v1/documents/" + id, owner, nullptr, 200).at("version").as_int64();
+    counters.versions += rest.call(http::verb::get, "/v1/documents/" + id, owner, nullptr, 200).at("version").as_int64();
   }
-  return total;
+  std::string metrics = rest.text(http::verb::get, "/metrics", owner, 200);
+  counters.commits = metric(metrics, "tandem_db_commit_duration_seconds_count");
+  counters.commit_s = metric(metrics, "tandem_db_commit_duration_seconds_sum");
+  return counters;
 }
 
 }  // namespace
@@ -487,13 +535,15 @@ int main(int argc, char** argv) {
   stats.submitting = true;
   for (auto& e : editors) e->begin_submitting();
   run_for(io, std::chrono::seconds(o.warmup_s));
-  std::int64_t versions_start = total_version(io, endpoint, o, documents);
+  ServerCounters counters_start = server_counters(io, endpoint, o, documents);
   ProcessSample server_start = sample_process(o.server_pid);
   ProcessSample self_start = sample_process(getpid());
   run_for(io, std::chrono::milliseconds(stats.window_end_us / 1000 - now_us() / 1000));
   ProcessSample server_end = sample_process(o.server_pid);
   ProcessSample self_end = sample_process(getpid());
-  std::int64_t versions_end = total_version(io, endpoint, o, documents);
+  ServerCounters counters_end = server_counters(io, endpoint, o, documents);
+  std::int64_t versions = counters_end.versions - counters_start.versions;
+  double commits = counters_end.commits - counters_start.commits;
   double window_s = o.duration_s;
   stats.submitting = false;
   run_for(io, std::chrono::seconds(2));  // drain replies and publications
@@ -505,8 +555,12 @@ int main(int argc, char** argv) {
               o.warmup_s, o.duration_s);
   std::printf("committed ops/s: %.0f (acks in window), %.0f (document versions advanced %lld)\n",
               static_cast<double>(stats.acked_in_window) / window_s,
-              static_cast<double>(versions_end - versions_start) / window_s,
-              static_cast<long long>(versions_end - versions_start));
+              static_cast<double>(versions) / window_s, static_cast<long long>(versions));
+  std::printf("group commits: %.0f (%.1f ops per fsync), %.0f ms in COMMIT (%.0f%% of the window, %.2f ms each)\n",
+              commits, static_cast<double>(versions) / std::max(1.0, commits),
+              1000 * (counters_end.commit_s - counters_start.commit_s),
+              100 * (counters_end.commit_s - counters_start.commit_s) / window_s,
+              1000 * (counters_end.commit_s - counters_start.commit_s) / std::max(1.0, commits));
   print_latency("ack", stats.ack_us);
   print_latency("broadcast", stats.broadcast_us);
   std::printf("broadcast deliveries %lld of %lld expected for ops sent in the window\n",
@@ -514,8 +568,11 @@ int main(int argc, char** argv) {
   std::printf("errors: rate limited %lld, other %lld; connections closed %lld; paced ticks skipped %lld\n",
               static_cast<long long>(stats.rate_limited), static_cast<long long>(stats.other_errors),
               static_cast<long long>(stats.closed), static_cast<long long>(stats.skipped_ticks));
-  std::printf("load generator CPU: %.0f%% of one core\n", 100.0 * (self_end.cpu_s - self_start.cpu_s) / window_s);
+  std::printf("load generator CPU: %.0f%% of one core; load average at the end: %s", 
+              100.0 * (self_end.cpu_s - self_start.cpu_s) / window_s, load_average().c_str());
   if (o.server_pid > 0) {
+    std::printf("server threads waited for a CPU %.1f s in total during the %.0f s window\n",
+                server_end.run_wait_s - server_start.run_wait_s, window_s);
     std::printf("server CPU: %.0f%% of one core; RSS %ld KB before connecting, %ld KB connected, %ld KB at the end\n",
                 100.0 * (server_end.cpu_s - server_start.cpu_s) / window_s, before.rss_kb, idle.rss_kb,
                 server_end.rss_kb);
