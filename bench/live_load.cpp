@@ -64,6 +64,7 @@ struct Options {
   std::int64_t max_ops = 2'000'000;  // stop submitting after this many ops in total
   int server_pid = 0;
   int connect_concurrency = 100;
+  bool nagle = false;         // keep Nagle's algorithm on the client sockets
 };
 
 const Clock::time_point kStart = Clock::now();
@@ -117,6 +118,8 @@ class Editor : public std::enable_shared_from_this<Editor> {
     beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("connect: " + ec.message());
       beast::get_lowest_layer(self->ws_).expires_never();
+      // Browsers disable Nagle's algorithm on WebSocket connections; --nagle keeps it.
+      beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(!self->options_.nagle), ec);
       self->ws_.async_handshake(self->options_.host, "/connection/websocket", [self](beast::error_code ec2) {
         if (ec2) return self->fail("handshake: " + ec2.message());
         self->send(R"({"id":1,"connect":{"token":")" + self->token_ + "\"}}\n" + R"({"id":2,"subscribe":{"channel":")" +
@@ -482,6 +485,7 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", o.warmup_s, "Seconds of load before measuring");
   app.add_option("--duration", o.duration_s, "Measured seconds");
   app.add_option("--max-ops", o.max_ops, "Ops submitted in total, at most");
+  app.add_flag("--nagle", o.nagle, "Leave Nagle's algorithm on (default: TCP_NODELAY, as browsers)");
   app.add_option("--server-pid", o.server_pid, "Server process id, for CPU and memory figures");
   CLI11_PARSE(app, argc, argv);
   if (o.host != "127.0.0.1" && o.host != "::1") {
