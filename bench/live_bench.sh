@@ -2,8 +2,8 @@
 # Runs the live editing benchmark (bench/live_load.cpp) against a fresh
 # Release tandem per scenario, each on a loopback port with a temporary data
 # directory and the default synchronous=FULL:
-#   1. one document, 50 editors submitting on every ack;
-#   2. 100 documents, 5 editors each (500 users), submitting on every ack;
+#   1. one document, 50 editors submitting on every ack,
+#   2. 100 documents, 5 editors each (500 users), submitting on every ack,
 #   3. 100 documents, 5 editors each, about one op per second per editor.
 # Usage: bench/live_bench.sh [BUILD_DIR] [SCENARIO...]   (default build/release, all)
 # Environment: D measured seconds per scenario (20), W warm-up seconds (2),
@@ -19,7 +19,7 @@ secret=live-bench-secret-0123456789
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# Waits for "listening on http://127.0.0.1:PORT" in a log file; prints PORT.
+# Waits for "listening on http://127.0.0.1:PORT" in a log file and prints PORT.
 wait_port() {
   for _ in $(seq 1 200); do
     port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$1" | head -1 | sed 's/.*://') || true

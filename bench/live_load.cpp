@@ -1,17 +1,18 @@
 // Load generator for live editing: K editors per document on D documents,
 // each a WebSocket client speaking the Centrifugo JSON protocol that
 // subscribes to doc:{ws}:{doc} and submits json0 ops with the doc.submit RPC,
-// one op in flight per client, always against the newest version it knows.
+// one op in flight per client, each based on the newest version it has seen.
 //
 // Modes:
 //   --rate 0   each client submits its next op as soon as the previous one is
-//              acknowledged (committed ops/s and ack latency);
+//              acknowledged (committed ops/s and ack latency).
 //   --rate R   each client submits R ops per second at a fixed pace with a
 //              random phase (broadcast latency at a typing rate).
 //
 // Prints committed ops/s, ack latency (submit to reply) and broadcast latency
 // (submit to receipt by every other subscriber of the document), p50/p99/max,
-// the server's CPU and RSS from /proc given its pid, and this tool's own CPU.
+// the storage writer's group commits (from /metrics), the server's CPU, RSS
+// and run-queue wait from /proc given its pid, and this tool's own CPU.
 //
 // Everything runs on one thread so that the other core stays with the server
 // on a 2-core machine. Every phase is bounded in time and the op count is
@@ -58,7 +59,7 @@ struct Options {
   std::string secret;
   int documents = 1;          // D
   int per_document = 50;      // K editors per document
-  double rate = 0;            // ops per second per client; 0 = as fast as acks allow
+  double rate = 0;            // ops per second per client, or 0 for one op per ack
   int warmup_s = 2;           // submitting but not measured
   int duration_s = 20;        // measured window
   std::int64_t max_ops = 2'000'000;  // stop submitting after this many ops in total
@@ -73,7 +74,7 @@ std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - kStart).count();
 }
 
-// Reads a non-negative integer that follows `key` in `text`; -1 if absent.
+// Returns the non-negative integer that follows `key` in `text`, or -1 if `key` is absent.
 std::int64_t int_after(std::string_view text, std::string_view key, std::size_t from = 0) {
   std::size_t at = text.find(key, from);
   if (at == std::string_view::npos) return -1;
@@ -86,12 +87,12 @@ struct Stats {
   bool submitting = false;
   std::int64_t submitted = 0;       // all ops sent
   std::int64_t acked_in_window = 0;  // acks received inside the window
-  std::int64_t sent_in_window = 0;   // ops sent inside the window
+  std::int64_t sent_in_window = 0;   // ops sent inside the window and not rejected
   std::int64_t deliveries_in_window = 0;  // publications of window ops received by other clients
   std::int64_t rate_limited = 0;
   std::int64_t other_errors = 0;
   std::int64_t closed = 0;
-  std::int64_t skipped_ticks = 0;    // paced ticks that found the previous op still in flight
+  std::int64_t deferred_ticks = 0;    // paced ticks sent after the ack because an op was in flight
   std::vector<std::uint32_t> ack_us;
   std::vector<std::uint32_t> broadcast_us;
 
@@ -118,7 +119,7 @@ class Editor : public std::enable_shared_from_this<Editor> {
     beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("connect: " + ec.message());
       beast::get_lowest_layer(self->ws_).expires_never();
-      // Browsers disable Nagle's algorithm on WebSocket connections; --nagle keeps it.
+      // Browsers disable Nagle's algorithm on WebSocket connections, and so does this tool unless --nagle.
       beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(!self->options_.nagle), ec);
       self->ws_.async_handshake(self->options_.host, "/connection/websocket", [self](beast::error_code ec2) {
         if (ec2) return self->fail("handshake: " + ec2.message());
@@ -138,7 +139,7 @@ class Editor : public std::enable_shared_from_this<Editor> {
     schedule_tick();
   }
 
-  // When op `seq` of this client was sent, in now_us() time; -1 if unknown.
+  // Returns when op `seq` of this client was sent (now_us() time), or -1 if it is no longer kept.
   std::int64_t sent_at(std::int64_t seq) const {
     bool kept = seq >= 1 && seq <= seq_ && seq_ - seq < static_cast<std::int64_t>(kRing);
     return kept ? sent_us_[static_cast<std::size_t>(seq) % kRing] : -1;
@@ -152,7 +153,7 @@ class Editor : public std::enable_shared_from_this<Editor> {
       if (ec || !self->stats_.submitting) return;
       self->next_tick_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / self->options_.rate));
       if (self->inflight_) {
-        ++self->stats_.skipped_ticks;
+        ++self->stats_.deferred_ticks;
         self->pending_ = true;
       } else {
         self->submit();
@@ -254,6 +255,7 @@ class Editor : public std::enable_shared_from_this<Editor> {
     inflight_ = false;
     std::int64_t sent = sent_us_[seq_ % kRing];
     if (line.find(R"("error")") != std::string_view::npos) {
+      if (stats_.in_window(sent)) --stats_.sent_in_window;  // rejected, so never broadcast
       std::int64_t code = int_after(line, R"("code":)");
       if (code == 111) {
         ++stats_.rate_limited;
@@ -310,7 +312,7 @@ class Editor : public std::enable_shared_from_this<Editor> {
   std::function<void()> on_ready_;
 };
 
-// Blocking REST calls for the setup: one keep-alive connection.
+// REST client for the setup, making blocking calls on one keep-alive connection.
 class Rest {
  public:
   Rest(asio::io_context& io, tcp::endpoint endpoint, std::string host) : stream_(io), host_(std::move(host)) {
@@ -408,7 +410,7 @@ std::string mint(const Options& o, const std::string& user) {
 }
 
 // Creates a workspace owned by "bench-owner", one editor per client and the
-// documents (content {"text": ""}); returns the workspace id and document ids.
+// documents (content {"text": ""}). Returns the workspace id and the document ids.
 std::pair<std::string, std::vector<std::string>> set_up(asio::io_context& io, tcp::endpoint endpoint,
                                                         const Options& o) {
   Rest rest(io, endpoint, o.host);
@@ -569,9 +571,9 @@ int main(int argc, char** argv) {
   print_latency("broadcast", stats.broadcast_us);
   std::printf("broadcast deliveries %lld of %lld expected for ops sent in the window\n",
               static_cast<long long>(stats.deliveries_in_window), static_cast<long long>(expected_deliveries));
-  std::printf("errors: rate limited %lld, other %lld; connections closed %lld; paced ticks skipped %lld\n",
+  std::printf("errors: rate limited %lld, other %lld; connections closed %lld; paced ticks deferred %lld\n",
               static_cast<long long>(stats.rate_limited), static_cast<long long>(stats.other_errors),
-              static_cast<long long>(stats.closed), static_cast<long long>(stats.skipped_ticks));
+              static_cast<long long>(stats.closed), static_cast<long long>(stats.deferred_ticks));
   std::printf("load generator CPU: %.0f%% of one core; load average at the end: %s", 
               100.0 * (self_end.cpu_s - self_start.cpu_s) / window_s, load_average().c_str());
   if (o.server_pid > 0) {
