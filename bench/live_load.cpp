@@ -441,6 +441,12 @@ void print_latency(const char* what, std::vector<std::uint32_t>& samples) {
               percentile(samples, 0.5), percentile(samples, 0.99), samples.empty() ? 0.0 : samples.back() / 1000.0);
 }
 
+std::string fmt_rate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", rate);
+  return text;
+}
+
 void run_for(asio::io_context& io, std::chrono::milliseconds span) {
   io.restart();
   io.run_for(span);
@@ -557,7 +563,7 @@ int main(int argc, char** argv) {
   // Report.
   std::int64_t expected_deliveries = stats.sent_in_window * (o.per_document - 1);
   std::printf("mode: %s, warmup %d s, measured %d s\n",
-              o.rate > 0 ? ("paced at " + std::to_string(o.rate) + " ops/s per editor").c_str() : "ack-paced (max)",
+              o.rate > 0 ? ("paced at " + fmt_rate(o.rate) + " ops/s per editor").c_str() : "ack-paced (max)",
               o.warmup_s, o.duration_s);
   std::printf("committed ops/s: %.0f (acks in window), %.0f (document versions advanced %lld)\n",
               static_cast<double>(stats.acked_in_window) / window_s,
