@@ -14,8 +14,9 @@ struct LiveDocuments::Entry {
   storage::OpRecord record;
   ot::Op op;
   bool has_snapshot = false;
-  // Guarded by Document::durable_mutex.
-  bool durable = false;
+  // Written under Document::durable_mutex; atomic so the head side can read
+  // it while trimming the window.
+  std::atomic<bool> durable{false};
   bool failed = false;
   std::vector<SubmitDone> waiters;  // the submitter, then resubmissions made while in flight
 };
@@ -33,6 +34,8 @@ struct LiveDocuments::Document {
   // estimate per op (JSON escaping is not counted).
   std::int64_t head_bytes = 0;
   std::deque<std::shared_ptr<Entry>> recent;  // ascending versions
+  // The same entries by idempotency key, so a resubmission is found without a scan.
+  std::unordered_map<std::string, std::shared_ptr<Entry>> recent_by_key;
 
   // Written by store completions on the writer thread.
   std::mutex durable_mutex;
@@ -73,6 +76,10 @@ Status check_request(const SubmitRequest& request, const LiveOptions& options) {
                             options.max_op_components));
   }
   return {};
+}
+
+std::string idempotency_key(const std::string& client_id, std::int64_t seq) {
+  return fmt::format("{}\n{}", client_id, seq);
 }
 
 SubmitResult result_of(const storage::OpRecord& record, bool duplicate) {
@@ -183,6 +190,7 @@ Status LiveDocuments::load(Document& document) {
   document.head_bytes = static_cast<std::int64_t>(json::serialize(document.head).size());
   document.head_version = (*stored)->version;
   document.recent.clear();
+  document.recent_by_key.clear();
   document.snapshot_version = (*stored)->content_version;
   {
     std::lock_guard lock(document.durable_mutex);
@@ -246,9 +254,9 @@ Result<std::int64_t> LiveDocuments::durable_version(const std::string& document_
 }
 
 bool LiveDocuments::handle_duplicate(Document& document, const SubmitRequest& request, SubmitDone& done) {
-  for (auto it = document.recent.rbegin(); it != document.recent.rend(); ++it) {
-    const auto& entry = *it;
-    if (entry->record.client_id != request.client_id || entry->record.seq != request.seq) continue;
+  auto found = document.recent_by_key.find(idempotency_key(request.client_id, request.seq));
+  if (found != document.recent_by_key.end()) {
+    const auto& entry = found->second;
 
     std::unique_lock lock(document.durable_mutex);
     if (entry->failed) return false;
@@ -383,7 +391,10 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
   }
   (*entry)->waiters.push_back(std::move(done));
   live->recent.push_back(*entry);
+  live->recent_by_key[idempotency_key(request.client_id, request.seq)] = *entry;
   while (live->recent.size() > options_.recent_ops && live->recent.front()->durable) {
+    const storage::OpRecord& oldest = live->recent.front()->record;
+    live->recent_by_key.erase(idempotency_key(oldest.client_id, oldest.seq));
     live->recent.pop_front();
   }
 
