@@ -313,8 +313,11 @@ Result<std::vector<std::shared_ptr<LiveDocuments::Entry>>> LiveDocuments::ops_si
       ops.push_back(std::move(entry));
     }
   }
-  for (const auto& entry : document.recent) {
-    if (entry->record.version > base_version) ops.push_back(entry);
+  // The window holds contiguous versions, so the first op after the base is
+  // found by position instead of a scan.
+  if (!document.recent.empty()) {
+    std::int64_t skip = std::max<std::int64_t>(0, base_version + 1 - first_in_memory);
+    ops.insert(ops.end(), document.recent.begin() + skip, document.recent.end());
   }
   return ops;
 }
