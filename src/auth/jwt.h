@@ -34,7 +34,7 @@ enum class TokenFailure {
 
 struct TokenError {
   TokenFailure failure = TokenFailure::malformed;
-  std::string message;  // says what was wrong and what to do, never the secret
+  std::string message;  // states what was wrong and what to do, never the secret
 };
 
 struct VerifyOptions {

@@ -90,44 +90,57 @@ std::vector<Setting> build_settings() {
   list.push_back({"listen", "--listen", "TANDEM_LISTEN", "HOST:PORT",
                   "Address to serve HTTP and WebSocket on (port 0 picks a free port). Default 127.0.0.1:8000",
                   false, apply_listen});
+
   list.push_back({"data_dir", "--data-dir", "TANDEM_DATA_DIR", "DIR",
                   "Directory for the database and the generated secret. Default ./data", false,
                   string_setter(&Config::data_dir, "data directory")});
+
   list.push_back({"secret", "--secret", "TANDEM_SECRET", "S",
                   "JWT HS256 secret. Default: generated on first start and kept in the data directory",
                   true, string_setter(&Config::secret, "secret")});
+
   list.push_back({"api_key", "--api-key", "TANDEM_API_KEY", "K",
                   "Key for the server API at /api/*. Default: none, the server API is off", true,
                   string_setter(&Config::api_key, "API key")});
+
   list.push_back({"threads", "--threads", "TANDEM_THREADS", "N",
                   "I/O threads (count). Default 0: one per CPU core", false,
                   integer_setter<int>(&Config::threads, 0, 256, "thread count")});
+
   list.push_back({"clock_skew", "--clock-skew", "TANDEM_CLOCK_SKEW", "SECONDS",
                   "Accepted clock difference for token expiry, in seconds. Default 30", false,
                   integer_setter<std::int64_t>(&Config::clock_skew_s, 0, 3600, "clock skew")});
+
   list.push_back({"max_body", "--max-body", "TANDEM_MAX_BODY", "BYTES",
                   "Largest accepted request body, in bytes. Default 2097152 (2 MiB)", false,
                   integer_setter<std::size_t>(&Config::max_body_bytes, 1024, std::size_t{1} << 30,
                                               "max body size")});
+
   list.push_back({"max_content", "--max-content", "TANDEM_MAX_CONTENT", "BYTES",
                   "Largest document content (serialized JSON), in bytes. Default 1048576 (1 MiB)", false,
                   integer_setter<std::size_t>(&Config::max_content_bytes, 1024, std::size_t{1} << 30,
                                               "max content size")});
+
   list.push_back({"shutdown_timeout", "--shutdown-timeout", "TANDEM_SHUTDOWN_TIMEOUT", "SECONDS",
                   "Time to let in-flight requests finish on SIGTERM/SIGINT, in seconds. Default 10",
                   false, integer_setter<int>(&Config::shutdown_timeout_s, 0, 600, "shutdown timeout")});
+
   list.push_back({"log_level", "--log-level", "TANDEM_LOG_LEVEL", "LEVEL",
                   "Log level: trace, debug (one line per request), info, warn, error. Default info",
                   false, apply_log_level});
+
   list.push_back({"read_connections", "--read-connections", "TANDEM_READ_CONNECTIONS", "N",
                   "SQLite read-only connections (count). Default 4", false,
                   integer_setter<int>(&Config::read_connections, 1, 64, "read connection count")});
+
   list.push_back({"snapshot_interval", "--snapshot-interval", "TANDEM_SNAPSHOT_INTERVAL", "OPS",
                   "Store a document snapshot every N ops (count); reads replay at most N ops. Default 100", false,
                   integer_setter<std::int64_t>(&Config::snapshot_interval, 1, 1000000, "snapshot interval")});
+
   list.push_back({"op_retention", "--op-retention", "TANDEM_OP_RETENTION", "OPS",
                   "Ops of history kept per document (count), back from the newest version. Default 0: keep all",
                   false, integer_setter<std::int64_t>(&Config::op_retention, 0, INT64_MAX, "op retention")});
+
   list.push_back({"demo", "--demo", "TANDEM_DEMO", "BOOL",
                   "Create a demo workspace with users alice, bob and carol and a few documents, once per data directory. Default off",
                   false, [](Config& config, const std::string& text) {

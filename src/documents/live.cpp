@@ -313,7 +313,7 @@ Result<std::vector<std::shared_ptr<LiveDocuments::Entry>>> LiveDocuments::ops_si
       ops.push_back(std::move(entry));
     }
   }
-  // The window holds contiguous versions, so the first op after the base is
+  // The window contains contiguous versions, so the first op after the base is
   // found by position instead of a scan.
   if (!document.recent.empty()) {
     std::int64_t skip = std::max<std::int64_t>(0, base_version + 1 - first_in_memory);
@@ -505,7 +505,12 @@ Result<storage::Document> LiveDocuments::read(const std::string& document_id,
   auto stored = store_.find_document(document_id);
   if (!stored) return std::unexpected(stored.error());
   if (!*stored) return fail(ErrorCode::not_found, fmt::format("document {} not found", document_id));
-  storage::Document result = std::move(**stored);
+  return read(std::move(**stored), version);
+}
+
+Result<storage::Document> LiveDocuments::read(storage::Document stored, std::optional<std::int64_t> version) {
+  storage::Document result = std::move(stored);
+  const std::string document_id = result.id;
 
   std::int64_t target = version.value_or(result.version);
   if (target > result.version) {

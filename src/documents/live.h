@@ -85,6 +85,9 @@ class LiveDocuments {
   // rebuilt from the newest snapshot at or below it plus the op log.
   Result<storage::Document> read(const std::string& document_id, std::optional<std::int64_t> version);
 
+  // As read(), from a document the caller already loaded with find_document.
+  Result<storage::Document> read(storage::Document stored, std::optional<std::int64_t> version);
+
   // The workspace of a stored document (loading it into memory), or not_found.
   Result<std::string> workspace_of(const std::string& document_id);
 

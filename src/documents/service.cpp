@@ -137,7 +137,7 @@ Result<storage::Document> Service::get_document(const Caller& caller, const std:
                                                 std::optional<std::int64_t> version) {
   auto document = find_authorized(caller, document_id, Role::viewer);
   if (!document) return document;
-  if (live_ != nullptr) return live_->read(document_id, version);
+  if (live_ != nullptr) return live_->read(std::move(*document), version);
   if (version && *version != document->version) {
     return fail(ErrorCode::not_found,
                 fmt::format("document {} has no version {}; the current version is {}", document_id, *version,
@@ -169,10 +169,10 @@ namespace {
 boost::json::array replacement_op(const boost::json::object& current, const boost::json::object& target) {
   boost::json::array op;
   for (const auto& [key, value] : current) {
-    const boost::json::value* wanted = target.if_contains(key);
-    if (wanted != nullptr && *wanted == value) continue;
+    const boost::json::value* target_value = target.if_contains(key);
+    if (target_value != nullptr && *target_value == value) continue;
     boost::json::object component{{"p", boost::json::array{key}}, {"od", value}};
-    if (wanted != nullptr) component["oi"] = *wanted;
+    if (target_value != nullptr) component["oi"] = *target_value;
     op.push_back(std::move(component));
   }
   for (const auto& [key, value] : target) {

@@ -1,6 +1,6 @@
 // Input rules for workspace and document fields. Each check returns
 // invalid_request (or payload_too_large) with a message that names the field
-// and the rejected value, and says what is accepted.
+// and the rejected value, and states what is accepted.
 #pragma once
 
 #include <cstddef>

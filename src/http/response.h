@@ -1,4 +1,4 @@
-// What a handler returns; the session turns it into an HTTP response.
+// A handler's result, which the session turns into an HTTP response.
 #pragma once
 
 #include <string>

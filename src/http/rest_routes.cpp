@@ -192,6 +192,15 @@ Response delete_document(Request& request, const documents::Caller& caller, Rest
   return no_content();
 }
 
+// Builds the {version, op} reply of an op submission or a restore.
+Response submit_response(const Result<documents::SubmitResult>& result) {
+  if (!result) return error_response(result.error());
+  json::object reply{{"version", result->version}};
+  boost::system::error_code ec;
+  reply["op"] = json::parse(result->op_json, ec);
+  return json_response(200, reply);
+}
+
 void submit_op(Request& request, const documents::Caller& caller, RestContext& context, Respond respond) {
   // Access errors come before input errors: 404, then 403, then 400.
   if (auto allowed = context.service.check_can_edit(caller, request.params["id"]); !allowed) {
@@ -210,11 +219,7 @@ void submit_op(Request& request, const documents::Caller& caller, RestContext& c
 
   documents::SubmitRequest submit{request.params["id"], *version, *op, std::move(*client_id), *seq};
   context.service.submit_op(caller, std::move(submit), [respond](Result<documents::SubmitResult> result) {
-    if (!result) return respond(error_response(result.error()));
-    json::object reply{{"version", result->version}};
-    boost::system::error_code ec;
-    reply["op"] = json::parse(result->op_json, ec);
-    respond(json_response(200, reply));
+    respond(submit_response(result));
   });
 }
 
@@ -226,11 +231,7 @@ void restore_version(Request& request, const documents::Caller& caller, RestCont
 
   context.service.restore_version(caller, request.params["id"], *version,
                                   [respond](Result<documents::SubmitResult> result) {
-                                    if (!result) return respond(error_response(result.error()));
-                                    json::object reply{{"version", result->version}};
-                                    boost::system::error_code ec;
-                                    reply["op"] = json::parse(result->op_json, ec);
-                                    respond(json_response(200, reply));
+                                    respond(submit_response(result));
                                   });
 }
 

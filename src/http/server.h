@@ -39,7 +39,7 @@ struct ServerOptions {
 };
 
 using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
-// Takes over a connection whose request asks for a WebSocket upgrade.
+// Takes over a connection whose request is a WebSocket upgrade.
 using WebSocketHandler = std::function<void(boost::beast::tcp_stream, UpgradeRequest)>;
 
 class Session;

@@ -12,7 +12,7 @@
 
 namespace tandem::realtime {
 
-// What a connection asks to do with a channel.
+// The action a connection requests on a channel.
 enum class ChannelAction { subscribe, publish };
 
 struct AccessRequest {

@@ -96,6 +96,9 @@ class Client : public std::enable_shared_from_this<Client> {
   void on_subscribe(const Command& cmd);
   void on_unsubscribe(const Command& cmd);
   void on_publish(const Command& cmd);
+  // Replies with the error and returns false unless the channel keeps
+  // presence and this connection may read it.
+  bool check_presence_access(const Command& cmd);
   void on_presence(const Command& cmd);
   void on_presence_stats(const Command& cmd);
   void on_history(const Command& cmd);

@@ -111,17 +111,26 @@ void Client::on_publish(const Command& cmd) {
   reply(cmd.id, "publish", "{}");
 }
 
-void Client::on_presence(const Command& cmd) {
+bool Client::check_presence_access(const Command& cmd) {
   ChannelName name;
   const NamespaceOptions* ns = resolve(cmd.id, cmd.channel, name);
   if (ns == nullptr) {
-    return;
+    return false;
   }
   if (!ns->presence) {
-    return reply_error(cmd.id, errors::not_available());
+    reply_error(cmd.id, errors::not_available());
+    return false;
   }
   if (!may_read(cmd.channel, name, *ns)) {
-    return reply_error(cmd.id, errors::permission_denied());
+    reply_error(cmd.id, errors::permission_denied());
+    return false;
+  }
+  return true;
+}
+
+void Client::on_presence(const Command& cmd) {
+  if (!check_presence_access(cmd)) {
+    return;
   }
   ObjectWriter entries;
   for (const ClientInfo& info : engine_.presence(cmd.channel)) {
@@ -131,16 +140,8 @@ void Client::on_presence(const Command& cmd) {
 }
 
 void Client::on_presence_stats(const Command& cmd) {
-  ChannelName name;
-  const NamespaceOptions* ns = resolve(cmd.id, cmd.channel, name);
-  if (ns == nullptr) {
+  if (!check_presence_access(cmd)) {
     return;
-  }
-  if (!ns->presence) {
-    return reply_error(cmd.id, errors::not_available());
-  }
-  if (!may_read(cmd.channel, name, *ns)) {
-    return reply_error(cmd.id, errors::permission_denied());
   }
   PresenceStats stats = engine_.presence_stats(cmd.channel);
   reply(cmd.id, "presence_stats",

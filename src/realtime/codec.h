@@ -1,4 +1,4 @@
-// JSON codec of the Centrifugo client protocol v2. A WebSocket message holds
+// JSON codec of the Centrifugo client protocol v2. A WebSocket message contains
 // one or more JSON objects separated by '\n'. Commands are decoded with keys in
 // any order and unknown fields ignored; replies are written by hand with empty
 // fields left out and `data`/`info` embedded as raw JSON. Pure functions, safe

@@ -39,7 +39,7 @@ class HistorySource {
   virtual ~HistorySource() = default;
 
   // Stores `pub` (or, for a source that owns numbering, only takes note of it)
-  // and sets pub.offset. On entry pub.offset holds PublishOptions::offset, or
+  // and sets pub.offset. On entry pub.offset is PublishOptions::offset, or
   // 0 when the caller gave none. Returns the new top position.
   virtual Result<StreamPosition> append(std::string_view channel, Publication& pub,
                                         const NamespaceOptions& ns) = 0;

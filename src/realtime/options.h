@@ -20,7 +20,7 @@ namespace tandem::realtime {
 
 // Who may subscribe to (and read history and presence of) a namespace's
 // channels. Tokens never widen `member` or `self`: membership and identity are
-// checked on every subscribe whatever the token says.
+// checked on every subscribe whatever the token contains.
 enum class SubscribeRule {
   member,  // channel `ns:{ws}` or `ns:{ws}:...`: members of workspace {ws}
   self,    // channel `ns:{user}`: only that user

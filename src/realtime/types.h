@@ -11,7 +11,7 @@
 
 namespace tandem::realtime {
 
-// Who published or joined: ClientInfo in the protocol.
+// The identity of a publisher or a joining client (ClientInfo in the protocol).
 struct ClientInfo {
   std::string user;       // user id, empty for anonymous
   std::string client;     // connection id

@@ -8,7 +8,7 @@
 
 namespace tandem::storage::sqlite {
 
-// The newest schema version this build knows.
+// The newest schema version this build supports.
 int latest_schema_version();
 
 // Returns the version recorded in `schema_migrations` (0 for a new file).

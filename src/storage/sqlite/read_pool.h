@@ -22,7 +22,7 @@ class ReadPool {
                                                 const std::function<Status(Connection&)>& setup);
 
   // Runs `read` on a leased connection inside BEGIN ... COMMIT, so every
-  // statement in it sees the same snapshot. Waits while all connections are
+  // statement in it reads the same snapshot. Waits while all connections are
   // leased. Thread-safe.
   template <class Function>
   auto with_snapshot(Function&& read) -> decltype(read(std::declval<Connection&>())) {

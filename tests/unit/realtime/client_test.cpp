@@ -294,7 +294,7 @@ TEST(Client, SubscribeReplyPrecedesLivePublications) {
   Fixture f;
   Conn a(*f.engine);
   a.connect(f.token("alice"));
-  // The transport holds deliveries during subscribe: a publication made by the
+  // The transport delays deliveries during subscribe, so a publication made by the
   // history source's append path while subscribing lands after the reply.
   a.transport->hold();
   ASSERT_TRUE(f.engine->publish("workspace:w1", "{}").has_value());
@@ -357,7 +357,7 @@ TEST(Client, PingPongAndNoPong3012) {
   EXPECT_FALSE(a.transport->closed().has_value());
 
   f.now_ms = *a.client->next_deadline();
-  a.client->on_timer();  // second ping, never answered
+  a.client->on_timer();  // second ping, with no pong
   f.now_ms += 8'000;
   a.client->on_timer();
   EXPECT_EQ(closed_code(a), 3012);
@@ -384,7 +384,7 @@ TEST(Client, ExpiredConnectionClosesWith3005UnlessRefreshed) {
   f.now_ms += 60'000 + 25'000;
   a.client->on_timer();
   EXPECT_FALSE(a.transport->closed().has_value());
-  a.send("{}");  // answer the ping sent meanwhile
+  a.send("{}");  // pong for the ping sent meanwhile
   f.now_ms += 60'000;
   a.client->on_timer();
   EXPECT_EQ(closed_code(a), 3005);

@@ -150,7 +150,7 @@ TEST_F(WriterTest, CompletionRunsAfterCommit) {
   writer->submit(insert(7), [&](const Status& status) { done.set_value(status); });
   EXPECT_TRUE(done.get_future().get());
 
-  // A separate connection sees the write: it was committed before completion.
+  // A separate connection reads the write: it was committed before completion.
   auto reader = Connection::open((dir_ / "writer.db").string(), SQLITE_OPEN_READONLY, 1000);
   ASSERT_TRUE(reader);
   auto statement = (*reader)->prepare("SELECT sum(v) FROM t");
