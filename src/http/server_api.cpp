@@ -5,6 +5,8 @@
 
 #include <openssl/crypto.h>
 
+#include "core/deferred.h"
+
 namespace tandem::http {
 namespace {
 
@@ -58,6 +60,9 @@ realtime::ApiResponse handle_server_api(realtime::Engine& engine, const ServerAp
     return {401, "text/plain", ""};
   }
   bool transport_mode = iequals(request.error_mode_header, "transport");
+
+  // A batch's publications reach each subscriber in as few frames as possible.
+  core::DeferredScope one_write_per_connection;
   return realtime::call_api(engine, request.method, request.body, transport_mode);
 }
 

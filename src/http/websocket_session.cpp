@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/deferred.h"
 #include "realtime/client.h"
 
 namespace tandem::http {
@@ -87,7 +88,11 @@ class Session final : public realtime::Transport, public std::enable_shared_from
   void push(SharedMessage message, bool delivery) {
     switch (queue_.push(std::move(message), delivery)) {
       case realtime::OutgoingQueue::PushResult::start_write:
-        asio::post(strand_, [self = shared_from_this()] { self->write_next(); });
+        // Deferred to the end of the sender's batch, if it runs one, so that
+        // the messages it queues meanwhile go out in this same write.
+        core::defer([self = shared_from_this()] {
+          asio::post(self->strand_, [self] { self->write_next(); });
+        });
         break;
       case realtime::OutgoingQueue::PushResult::overflow:
         close(realtime::disconnects::slow());

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/deferred.h"
+
 namespace tandem::storage::sqlite {
 
 Writer::Writer(std::unique_ptr<Connection> connection, WriterOptions options)
@@ -122,6 +124,9 @@ void Writer::run_batch(std::vector<Job>& batch) {
     options_.on_commit(std::chrono::steady_clock::now() - started, batch.size());
   }
 
+  // Completions publish; one scope lets each connection send what the whole
+  // group commit produced for it in one write.
+  core::DeferredScope one_write_per_connection;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     complete(batch[i], results[i]);
   }
