@@ -1,5 +1,7 @@
 #include "documents/live.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -36,6 +38,10 @@ struct LiveDocuments::Document {
   std::deque<std::shared_ptr<Entry>> recent;  // ascending versions
   // The same entries by idempotency key, so a resubmission is found without a scan.
   std::unordered_map<std::string, std::shared_ptr<Entry>> recent_by_key;
+  // Highest seq per client_id known to be logged or accepted, loaded from the
+  // store on a client's first submit. A seq above it is new, so the common
+  // submit skips the op-log lookup. Cleared when it grows past a bound.
+  std::unordered_map<std::string, std::int64_t> max_seq_by_client;
 
   // Written by store completions on the writer thread.
   std::mutex durable_mutex;
@@ -49,6 +55,9 @@ struct LiveDocuments::Document {
 };
 
 namespace {
+
+// Bound on max_seq_by_client entries per document; past it the map starts over.
+constexpr std::size_t kMaxTrackedClients = 10000;
 
 std::unexpected<Error> invalid_operation(const ot::Error& error) {
   return fail(ErrorCode::invalid_operation,
@@ -253,6 +262,18 @@ Result<std::int64_t> LiveDocuments::durable_version(const std::string& document_
   return live->durable_version;
 }
 
+Result<std::int64_t> LiveDocuments::known_max_seq(Document& document, const std::string& client_id) {
+  auto known = document.max_seq_by_client.find(client_id);
+  if (known != document.max_seq_by_client.end()) return known->second;
+
+  if (document.max_seq_by_client.size() >= kMaxTrackedClients) document.max_seq_by_client.clear();
+  auto logged = store_.max_op_seq(document.id, client_id);
+  if (!logged) return std::unexpected(logged.error());
+  std::int64_t max_seq = logged->value_or(-1);
+  document.max_seq_by_client.emplace(client_id, max_seq);
+  return max_seq;
+}
+
 bool LiveDocuments::handle_duplicate(Document& document, const SubmitRequest& request, SubmitDone& done) {
   auto found = document.recent_by_key.find(idempotency_key(request.client_id, request.seq));
   if (found != document.recent_by_key.end()) {
@@ -271,6 +292,13 @@ bool LiveDocuments::handle_duplicate(Document& document, const SubmitRequest& re
     done(result_of(entry->record, true));
     return true;
   }
+
+  auto max_seq = known_max_seq(document, request.client_id);
+  if (!max_seq) {
+    done(std::unexpected(max_seq.error()));
+    return true;
+  }
+  if (request.seq > *max_seq) return false;
 
   auto logged = store_.find_op(document.id, request.client_id, request.seq);
   if (!logged) {
@@ -395,6 +423,11 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
   (*entry)->waiters.push_back(std::move(done));
   live->recent.push_back(*entry);
   live->recent_by_key[idempotency_key(request.client_id, request.seq)] = *entry;
+  // Absent means not loaded yet: the next lookup reads the log, which by
+  // then holds this op or still has it in `recent`.
+  if (auto known = live->max_seq_by_client.find(request.client_id); known != live->max_seq_by_client.end()) {
+    known->second = std::max(known->second, request.seq);
+  }
   while (live->recent.size() > options_.recent_ops && live->recent.front()->durable) {
     const storage::OpRecord& oldest = live->recent.front()->record;
     live->recent_by_key.erase(idempotency_key(oldest.client_id, oldest.seq));

@@ -113,6 +113,9 @@ class LiveDocuments {
   // Handles a resubmission of a logged or pending (client_id, seq): returns
   // true when `done` was called or queued.
   bool handle_duplicate(Document& document, const SubmitRequest& request, SubmitDone& done);
+  // The highest seq `client_id` has in this document (-1 for none), from
+  // memory or, the first time, from the op log.
+  Result<std::int64_t> known_max_seq(Document& document, const std::string& client_id);
   Result<std::shared_ptr<Entry>> transform_and_apply(Document& document, const Caller& caller,
                                                      SubmitRequest& request, ot::Op op);
   void on_durable(const std::shared_ptr<Document>& document, const std::shared_ptr<Entry>& entry,

@@ -92,6 +92,10 @@ class Store {
   // The op that (client_id, seq) produced in this document, if logged.
   virtual Result<std::optional<OpRecord>> find_op(std::string_view document_id, std::string_view client_id,
                                                   std::int64_t seq) = 0;
+  // The highest seq that `client_id` has logged in this document, if any.
+  // A seq above it cannot be a resubmission, so find_op can be skipped.
+  virtual Result<std::optional<std::int64_t>> max_op_seq(std::string_view document_id,
+                                                         std::string_view client_id) = 0;
   // The newest snapshot with version <= max_version. Every document created
   // by this build has one at version 0 (its content at creation). A document
   // migrated from an older file has its first one at its version then.

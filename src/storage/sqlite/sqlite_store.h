@@ -67,6 +67,8 @@ class SqliteStore final : public Store {
                                          std::int64_t to_version, int limit) override;
   Result<std::optional<OpRecord>> find_op(std::string_view document_id,
                                           std::string_view client_id, std::int64_t seq) override;
+  Result<std::optional<std::int64_t>> max_op_seq(std::string_view document_id,
+                                                 std::string_view client_id) override;
   Result<std::optional<Snapshot>> find_snapshot(std::string_view document_id,
                                                 std::int64_t max_version) override;
   Status save_snapshot(std::string_view document_id, const Snapshot& snapshot) override;

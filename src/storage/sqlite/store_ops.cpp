@@ -224,16 +224,21 @@ Status SqliteStore::write_op(Connection& connection, const OpCommit& commit) {
   if (!current) {
     return std::unexpected(current.error());
   }
-  Status checked = check_not_logged(connection, op);
-  if (checked) {
-    checked = check_next_version(op, *current);
-  }
+  Status checked = check_next_version(op, *current);
   if (!checked) {
     return checked;
   }
 
   // The search index keeps its row (and rowid) until reindex_document.
+  // A logged (client_id, seq) fails the UNIQUE constraint; only then is the
+  // op looked up, to name the version it produced.
   Status written = insert_op(connection, op);
+  if (!written && sqlite3_extended_errcode(connection.handle()) == SQLITE_CONSTRAINT_UNIQUE) {
+    Status logged = check_not_logged(connection, op);
+    if (!logged) {
+      return logged;
+    }
+  }
   if (written) {
     written = advance_document(connection, op, monotonic_updated_at(op.created_at),
                                next_sequence());
@@ -290,6 +295,24 @@ Result<std::optional<OpRecord>> SqliteStore::find_op(std::string_view document_i
       return std::unexpected(exists.error());
     }
     return load_op(connection, document_id, client_id, seq);
+  });
+}
+
+Result<std::optional<std::int64_t>> SqliteStore::max_op_seq(std::string_view document_id,
+                                                           std::string_view client_id) {
+  return readers_->with_snapshot([&](Connection& connection) -> Result<std::optional<std::int64_t>> {
+    auto query = connection.prepare("SELECT max(seq) FROM ops WHERE document_id = ?1 AND client_id = ?2");
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    Result<bool> row = query->bind(1, document_id).bind(2, client_id).step();
+    if (!row) {
+      return std::unexpected(row.error());
+    }
+    if (!*row || query->is_null(0)) {
+      return std::optional<std::int64_t>();
+    }
+    return std::optional<std::int64_t>(query->integer(0));
   });
 }
 

@@ -342,6 +342,23 @@ TEST_F(OpsTest, FindOpByClientSeq) {
   EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }
 
+TEST_F(OpsTest, MaxSeqPerClient) {
+  make_document("w1", "d1", "Doc");
+  make_document("w1", "d2", "Other");
+  commit_ok(op("d1", 1, "c1", 7));
+  commit_ok(op("d1", 2, "c1", 3));
+  commit_ok(op("d2", 1, "c1", 50));
+
+  auto c1 = store_->max_op_seq("d1", "c1");
+  ASSERT_TRUE(c1) << c1.error().message;
+  ASSERT_TRUE(c1->has_value());
+  EXPECT_EQ(**c1, 7);
+
+  auto unknown = store_->max_op_seq("d1", "c2");
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(unknown->has_value());
+}
+
 TEST_F(OpsTest, ListOpsRangeAndLimit) {
   make_document("w1", "d1", "Doc");
   for (int version = 1; version <= 10; ++version) {
