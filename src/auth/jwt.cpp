@@ -87,7 +87,11 @@ std::expected<void, TokenError> check_times(const json::object& payload, const V
   auto nbf = time_claim(payload, "nbf");
   if (!nbf) return std::unexpected(nbf.error());
 
+  auto expire_at = time_claim(payload, "expire_at");
+  if (!expire_at) return std::unexpected(expire_at.error());
+
   claims.expires_at = *exp;
+  claims.expire_at = *expire_at;
   if (*exp && **exp + options.clock_skew_s <= options.now_unix_s) {
     return reject(TokenFailure::expired, "token expired; request a new token");
   }
@@ -115,6 +119,12 @@ void read_optional_claims(const json::object& payload, Claims& claims) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> Claims::session_expiry() const {
+  if (!expire_at) return expires_at;
+  if (*expire_at == 0) return std::nullopt;
+  return expire_at;
+}
 
 std::expected<Claims, TokenError> verify_token(std::string_view token, const VerifyOptions& options) {
   if (token.empty()) {

@@ -18,9 +18,14 @@ struct Claims {
   std::string name;     // optional `name`
   std::string email;    // optional `email`
   std::optional<std::int64_t> expires_at;  // `exp`, unix seconds
+  std::optional<std::int64_t> expire_at;   // `expire_at`, unix seconds; 0 means never
   std::string info_json;                   // `info` as raw JSON, empty when absent
   std::vector<std::string> channels;       // `channels` claim (realtime)
   std::string channel;                     // `channel` claim (subscription tokens)
+
+  // When the real-time connection or subscription expires: `expire_at` when
+  // present (0: never, though `exp` still limits the token itself), else `exp`.
+  std::optional<std::int64_t> session_expiry() const;
 };
 
 enum class TokenFailure {

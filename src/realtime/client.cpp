@@ -204,6 +204,16 @@ void Client::on_connect(const Command& cmd) {
     return;
   }
 
+  // `expire_at` sets the connection's expiry apart from `exp`; one already
+  // past is error 110, which the SDK does not retry.
+  std::optional<std::int64_t> expires_at = claims->session_expiry();
+  if (expires_at && *expires_at <= now / 1000) {
+    spdlog::info("realtime: connect rejected: the token's expire_at is in the past");
+    reply_error(cmd.id, errors::expired());
+    connect_failed_ = true;
+    return;
+  }
+
   // Token channels: exact names are server-side subscriptions and must name
   // configured namespaces; names with '*' are permission patterns.
   std::vector<std::string> server_channels;
@@ -226,7 +236,7 @@ void Client::on_connect(const Command& cmd) {
   user_ = claims->subject;
   info_ = claims->info_json;
   state_ = State::connected;
-  set_connection_expiry(claims->expires_at);
+  set_connection_expiry(expires_at);
   engine_.register_client(id_, user_, shared_from_this());
 
   // Publications to the server-side channels wait until the reply is queued.
@@ -258,7 +268,7 @@ void Client::on_connect(const Command& cmd) {
 
   ObjectWriter result;
   result.string("client", id_).string("version", o.server_version);
-  write_expiry(result, claims->expires_at, now);
+  write_expiry(result, expires_at, now);
   if (any_sub) {
     result.raw_always("subs", subs.finish());
   }
