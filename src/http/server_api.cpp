@@ -57,6 +57,9 @@ realtime::ApiResponse handle_server_api(realtime::Engine& engine, const ServerAp
   if (!authorized(engine.options().api_key, request)) {
     return {401, "text/plain", ""};
   }
+  if (request.method.empty()) {
+    return realtime::call_legacy_api(engine, request.body);
+  }
   bool transport_mode = iequals(request.error_mode_header, "transport");
   return realtime::call_api(engine, request.method, request.body, transport_mode);
 }

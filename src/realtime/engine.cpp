@@ -78,6 +78,9 @@ void Engine::drop_if_empty(std::string_view channel) {
 }
 
 Result<StreamPosition> Engine::publish(std::string_view channel, std::string data, PublishOptions options) {
+  if (!options.idempotency_key.empty()) {
+    return publish_once(channel, std::move(data), std::move(options));
+  }
   auto name = parse_channel(channel);
   if (!name) {
     return fail(ErrorCode::invalid_request,
@@ -401,6 +404,24 @@ void Engine::disconnect_all(Disconnect reason) {
   for (const auto& c : clients) {
     c->post([reason](Client& client) { client.disconnect(reason); });
   }
+}
+
+}  // namespace tandem::realtime
+
+namespace tandem::realtime {
+
+Result<StreamPosition> Engine::publish_once(std::string_view channel, std::string data, PublishOptions options) {
+  std::string key = std::move(options.idempotency_key);
+  options.idempotency_key.clear();
+  std::lock_guard lock(idempotency_mutex_);
+  if (auto earlier = idempotent_results_.find(channel, key, now_ms())) {
+    return *earlier;
+  }
+  auto published = publish(channel, std::move(data), std::move(options));
+  if (published) {
+    idempotent_results_.store(channel, key, *published, now_ms());
+  }
+  return published;
 }
 
 }  // namespace tandem::realtime

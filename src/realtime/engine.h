@@ -29,6 +29,7 @@
 #include "realtime/authorizer.h"
 #include "realtime/codec.h"
 #include "realtime/history.h"
+#include "realtime/idempotency.h"
 #include "realtime/options.h"
 #include "realtime/rpc.h"
 #include "realtime/transport.h"
@@ -45,7 +46,12 @@ struct PublishOptions {
   // Offset chosen by the caller, for history sources that own numbering
   // (document channels: the document version). MemoryHistory ignores it.
   std::optional<std::uint64_t> offset;
+  // With a key, a repeated publish to the same channel within
+  // kIdempotencyTtlMs returns the first result and publishes nothing.
+  std::string idempotency_key;
 };
+
+inline constexpr std::int64_t kIdempotencyTtlMs = 5 * 60 * 1000;
 
 // A connection joining a channel.
 struct AttachRequest {
@@ -93,6 +99,8 @@ class Engine {
   std::int64_t now_ms() const { return clock_(); }
   ChannelAuthorizer& authorizer() { return *authorizer_; }
   RpcRegistry& rpc() { return rpc_; }
+  // Methods of the server API's `rpc` call (none by default: 104).
+  ApiRpcRegistry& api_rpc() { return api_rpc_; }
 
   // Replaces the history source of namespace `ns` (default: one shared
   // MemoryHistory). Call before serving; not synchronized with traffic.
@@ -177,6 +185,7 @@ class Engine {
                                                                                  bool create);
   void drop_if_empty(std::string_view channel);
   HistorySource& history_source(std::string_view ns);
+  Result<StreamPosition> publish_once(std::string_view channel, std::string data, PublishOptions options);
   void deliver_presence_event(Channel& ch, std::string_view channel, std::string_view kind,
                               const ClientInfo& info);
 
@@ -185,6 +194,9 @@ class Engine {
   const Clock clock_;
   const std::int64_t started_ms_;
   RpcRegistry rpc_;
+  ApiRpcRegistry api_rpc_;
+  std::mutex idempotency_mutex_;  // held across lookup, publish and store
+  IdempotencyCache idempotent_results_{kIdempotencyTtlMs, 100'000};
   MessageHandler message_handler_;
   std::shared_ptr<HistorySource> default_history_;
   std::map<std::string, std::shared_ptr<HistorySource>, std::less<>> history_by_ns_;
