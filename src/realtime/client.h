@@ -57,6 +57,12 @@ class Client : public std::enable_shared_from_this<Client> {
   void server_refresh(bool expired, std::optional<std::int64_t> expire_at_s);
   void server_message(const SharedMessage& message);
 
+  // Ends a positioned subscription that missed publications, if it is still
+  // the stale one: unsubscribe push 2500 (the SDK resubscribes and
+  // recovers), or close 3010 for a server-side subscription. The engine
+  // calls it through post().
+  void on_insufficient_state(const std::string& channel);
+
   // Runs `fn` on this connection's strand unless the transport is gone.
   // Thread-safe: the only Client method callable from any thread.
   void post(std::function<void(Client&)> fn);
@@ -112,6 +118,9 @@ class Client : public std::enable_shared_from_this<Client> {
                                                          const JoinParams& params);
   void leave_all();
   void expire_subscriptions(std::int64_t now);
+  // Asks the engine to check the positioned channels every
+  // position_check_interval.
+  void check_positions(std::int64_t now);
 
   // Resolves a channel for a command; sends the error reply on failure.
   const NamespaceOptions* resolve(std::uint32_t id, const std::string& channel, ChannelName& name);
@@ -143,6 +152,7 @@ class Client : public std::enable_shared_from_this<Client> {
   std::optional<std::int64_t> next_ping_ms_;
   std::optional<std::int64_t> pong_deadline_ms_;
   std::optional<std::int64_t> expire_close_at_ms_;
+  std::optional<std::int64_t> next_position_check_ms_;
   double rate_tokens_ = 0;
   std::int64_t rate_refilled_ms_ = 0;
 };
