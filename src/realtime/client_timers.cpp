@@ -174,7 +174,8 @@ void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_
   if (state_ != State::connected) {
     return;
   }
-  if (expired) {
+  // As in Centrifugo, an expire_at already past closes the connection now.
+  if (expired || (expire_at_s && *expire_at_s <= engine_.now_ms() / 1000)) {
     return disconnect(disconnects::connection_expired());
   }
   set_connection_expiry(expire_at_s);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "realtime/api.h"
 
 namespace tandem::realtime {
 namespace {
@@ -133,6 +134,35 @@ TEST(ExpireAt, AppliesToSubscriptionTokens) {
                       sub_token("private:x", 600, now_s) + R"("}})");
   EXPECT_EQ(error_code(stale[0]), 110);
   EXPECT_EQ(a.client->subscription_count(), 1u);
+}
+
+TEST(ExpireAt, ServerApiRefreshSetsOrLiftsTheExpiry) {
+  Fixture f;
+  std::int64_t now_s = f.now_ms / 1000;
+  auto refresh = [&](const std::string& body) {
+    ApiResponse r = call_api(*f.engine, "refresh", body, false);
+    EXPECT_EQ(r.body, R"({"result":{}})");
+  };
+
+  Conn a(*f.engine);
+  a.connect(f.token("alice", 60));
+  refresh(R"({"user":"alice","expire_at":)" + std::to_string(now_s + 300) + "}");
+  f.now_ms += (60 + 25) * 1000;
+  a.client->on_timer();
+  a.send("{}");
+  EXPECT_EQ(closed_code(a), 0);  // exp plus grace has passed, expire_at has not
+  f.now_ms += (300 - 60) * 1000;
+  a.client->on_timer();
+  EXPECT_EQ(closed_code(a), 3005);
+
+  Conn b(*f.engine);
+  b.connect(f.token("bob", 60));
+  refresh(R"({"user":"bob"})");  // no expire_at: the connection no longer expires
+  f.now_ms += 200'000;
+  b.client->on_timer();
+  EXPECT_EQ(closed_code(b), 0);
+  refresh(R"({"user":"bob","expire_at":)" + std::to_string(f.now_ms / 1000) + "}");
+  EXPECT_EQ(closed_code(b), 3005);  // already past: closed at once
 }
 
 }  // namespace
