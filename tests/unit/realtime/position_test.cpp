@@ -1,7 +1,7 @@
-// Stream position checks of positioned subscriptions: a subscriber that
-// would see a gap, or whose stream moved on without the engine, gets
-// unsubscribe 2500 (server-side subscriptions: close 3010) and recovers by
-// resubscribing; publications it already has are not sent twice.
+// Stream positions of positioned subscriptions. A subscriber that would see
+// a gap, or whose stream moved on without the engine, gets unsubscribe 2500
+// (server-side subscriptions: close 3010) and recovers by resubscribing. A
+// publication it already has is not sent twice.
 #include <gtest/gtest.h>
 
 #include "harness.h"
