@@ -107,6 +107,8 @@ ApiResult publication_data(const json::object& params) {
   return json::serialize(*data);
 }
 
+constexpr std::size_t kMaxIdempotencyKeyBytes = 256;
+
 // `data` is already checked by publication_data(). `delta` is accepted and
 // has no effect: every subscriber gets the full data, which is what
 // Centrifugo sends to clients that did not negotiate delta compression.
@@ -117,6 +119,11 @@ ApiResult publish_one(Engine& engine, const std::string& channel, const json::ob
   PublishOptions options;
   options.skip_history = get_bool(params, "skip_history");
   options.idempotency_key = get_string(params, "idempotency_key");
+  if (options.idempotency_key.size() > kMaxIdempotencyKeyBytes) {
+    // Keys stay in memory for minutes, so their size is bounded.
+    return std::unexpected(
+        bad_request(fmt::format("'idempotency_key' is longer than {} bytes", kMaxIdempotencyKeyBytes)));
+  }
   if (const json::value* tags = params.if_contains("tags"); tags != nullptr && tags->is_object()) {
     for (const auto& [k, v] : tags->get_object()) {
       if (!v.is_string()) {
@@ -432,8 +439,8 @@ std::string legacy_reply(Engine& engine, const json::object& command, const std:
   if (result) {
     reply.raw_always("result", *result);
   } else {
-    reply.raw_always("error",
-                     ObjectWriter().number("code", result.error().code).string("message", result.error().message).finish());
+    const ApiError& error = result.error();
+    reply.raw_always("error", ObjectWriter().number("code", error.code).string("message", error.message).finish());
   }
   return reply.finish();
 }

@@ -108,6 +108,12 @@ TEST(ApiPublishOptions, IdempotencyKeyPublishesOnceAndRepeatsTheResult) {
 
 TEST(ApiPublishOptions, FailedPublishIsNotRemembered) {
   Fixture f;
+  std::string long_key(257, 'k');
+  auto too_long =
+      call(*f.engine, "publish", R"({"channel":"workspace:w1","data":{},"idempotency_key":")" + long_key + R"("})");
+  EXPECT_EQ(api_error(too_long), 107);
+  EXPECT_EQ(top_offset(*f.engine, "workspace:w1"), 0);
+
   std::string bad = R"({"channel":"nope:x","data":{},"idempotency_key":"k"})";
   EXPECT_EQ(api_error(call(*f.engine, "publish", bad)), 102);
   EXPECT_EQ(api_error(call(*f.engine, "publish", bad)), 102);
@@ -185,11 +191,12 @@ TEST(LegacyApi, RunsEachCommandInOrder) {
 
 TEST(LegacyApi, ErrorsPerCommandOrForTheBody) {
   Fixture f;
-  auto lines = legacy_lines(call_legacy_api(*f.engine, R"({"id":1,"method":14,"params":{}})"
-                                                       "\n"
-                                                       R"({"id":2,"method":"publish","params":"x"})"
-                                                       "\n"
-                                                       R"({"id":3,"method":"publish","params":{"channel":"nope:x","data":1}})"));
+  std::string body = R"({"id":1,"method":14,"params":{}})"
+                     "\n"
+                     R"({"id":2,"method":"publish","params":"x"})"
+                     "\n"
+                     R"({"id":3,"method":"publish","params":{"channel":"nope:x","data":1}})";
+  auto lines = legacy_lines(call_legacy_api(*f.engine, body));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].at("error").at("code").as_int64(), 104);
   EXPECT_EQ(lines[1].at("error").at("code").as_int64(), 107);

@@ -117,7 +117,8 @@ TEST(Position, GapAtPublishStopsDeliveryAndSends2500) {
   EXPECT_EQ(events(b), Events({"p3"}));
 
   // The SDK resubscribes from its last offset and gets what it missed.
-  auto re = a.send(R"({"id":3,"subscribe":{"channel":"feed:x","recoverable":true,"recover":true,"offset":1,"epoch":"e1"}})");
+  auto re = a.send(
+      R"({"id":3,"subscribe":{"channel":"feed:x","recoverable":true,"recover":true,"offset":1,"epoch":"e1"}})");
   const auto& r = re[0].at("subscribe");
   EXPECT_TRUE(r.at("recovered").as_bool());
   ASSERT_EQ(r.at("publications").as_array().size(), 2u);
