@@ -510,6 +510,43 @@ TEST(Client, PingCommandGets108) {
   EXPECT_EQ(error_code(a.send(R"({"id":2,"ping":{}})")[0]), 108);
 }
 
+TEST(Client, HistoryReverseNewestFirst) {
+  Fixture f;
+  Conn a(*f.engine);
+  a.connect(f.token("alice"));
+  for (int n = 1; n <= 4; ++n) {
+    ASSERT_TRUE(f.engine->publish("workspace:w1", R"({"n":)" + std::to_string(n) + "}").has_value());
+  }
+  auto newest = a.send(R"({"id":2,"history":{"channel":"workspace:w1","limit":2,"reverse":true}})");
+  const auto& pubs = newest[0].at("history").at("publications").as_array();
+  ASSERT_EQ(pubs.size(), 2u);
+  EXPECT_EQ(pubs[0].at("offset").as_int64(), 4);
+  EXPECT_EQ(pubs[1].at("offset").as_int64(), 3);
+  EXPECT_EQ(pubs[1].at("data").at("n").as_int64(), 3);
+  EXPECT_EQ(newest[0].at("history").at("offset").as_int64(), 4);
+}
+
+TEST(Client, TokenPatternOpensMatchingTokenChannels) {
+  EngineOptions o = default_options();
+  NamespaceOptions priv;
+  priv.subscribe = SubscribeRule::token;
+  priv.presence = true;
+  o.namespaces["private"] = priv;
+  Fixture f(o);
+  Conn a(*f.engine);
+  auto connected = a.send(R"({"id":1,"connect":{"token":")" +
+                          f.token("alice", 3600, R"({"channels":["private:room-*"]})") + R"("}})");
+  // A pattern is a permission, not a server-side subscription.
+  EXPECT_FALSE(connected[0].at("connect").as_object().contains("subs"));
+
+  auto ok = a.send(R"({"id":2,"subscribe":{"channel":"private:room-7"}})");
+  EXPECT_TRUE(ok[0].as_object().contains("subscribe")) << json::serialize(ok[0]);
+  auto presence = a.send(R"({"id":3,"presence_stats":{"channel":"private:room-8"}})");
+  EXPECT_TRUE(presence[0].as_object().contains("presence_stats")) << json::serialize(presence[0]);
+  EXPECT_EQ(error_code(a.send(R"({"id":4,"subscribe":{"channel":"private:hall"}})")[0]), 103);
+  EXPECT_EQ(error_code(a.send(R"({"id":5,"presence":{"channel":"private:hall"}})")[0]), 103);
+}
+
 TEST(Client, CloseLeavesChannelsAndPresence) {
   Fixture f;
   auto a = std::make_unique<Conn>(*f.engine);
