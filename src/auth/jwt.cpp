@@ -101,13 +101,36 @@ std::expected<void, TokenError> check_times(const json::object& payload, const V
   return {};
 }
 
-void read_optional_claims(const json::object& payload, Claims& claims) {
+// Reads a JSON claim `name`, or its base64 form `b64name` (Centrifugo's
+// b64info, b64data), which must decode to JSON. Empty when absent.
+std::expected<std::string, TokenError> json_claim(const json::object& payload, std::string_view name,
+                                                  std::string_view b64name) {
+  std::string b64 = string_claim(payload, b64name);
+  if (!b64.empty()) {
+    auto decoded = base64_decode(b64);
+    boost::system::error_code ec;
+    if (decoded) {
+      json::parse(*decoded, ec);
+    }
+    if (!decoded || ec) {
+      return reject(TokenFailure::malformed, fmt::format("token claim '{}' must be base64 of JSON", b64name));
+    }
+    return std::move(*decoded);
+  }
+  const json::value* value = payload.if_contains(name);
+  return value == nullptr || value->is_null() ? std::string() : json::serialize(*value);
+}
+
+std::expected<void, TokenError> read_optional_claims(const json::object& payload, Claims& claims) {
   claims.name = string_claim(payload, "name");
   claims.email = string_claim(payload, "email");
   claims.channel = string_claim(payload, "channel");
-  if (const json::value* info = payload.if_contains("info"); info != nullptr && !info->is_null()) {
-    claims.info_json = json::serialize(*info);
-  }
+  auto info = json_claim(payload, "info", "b64info");
+  if (!info) return std::unexpected(info.error());
+  claims.info_json = std::move(*info);
+  auto data = json_claim(payload, "data", "b64data");
+  if (!data) return std::unexpected(data.error());
+  claims.data_json = std::move(*data);
   if (const json::value* channels = payload.if_contains("channels");
       channels != nullptr && channels->is_array()) {
     for (const json::value& channel : channels->as_array()) {
@@ -116,6 +139,7 @@ void read_optional_claims(const json::object& payload, Claims& claims) {
       }
     }
   }
+  return {};
 }
 
 }  // namespace
@@ -166,7 +190,9 @@ std::expected<Claims, TokenError> verify_token(std::string_view token, const Ver
   if (options.require_subject && claims.subject.empty()) {
     return reject(TokenFailure::missing_subject, "token has no 'sub' claim; set it to the user id");
   }
-  read_optional_claims(*payload, claims);
+  if (auto optional = read_optional_claims(*payload, claims); !optional) {
+    return std::unexpected(optional.error());
+  }
   return claims;
 }
 

@@ -19,7 +19,8 @@ struct Claims {
   std::string email;    // optional `email`
   std::optional<std::int64_t> expires_at;  // `exp`, unix seconds
   std::optional<std::int64_t> expire_at;   // `expire_at`, unix seconds; 0 means never
-  std::string info_json;                   // `info` as raw JSON, empty when absent
+  std::string info_json;                   // `info` (or decoded `b64info`) as raw JSON, empty when absent
+  std::string data_json;                   // `data` (or decoded `b64data`) as raw JSON, empty when absent
   std::vector<std::string> channels;       // `channels` claim (realtime)
   std::string channel;                     // `channel` claim (subscription tokens)
 

@@ -74,37 +74,33 @@ std::string position_result(const StreamPosition& p) {
   return ObjectWriter().number("offset", p.offset).string("epoch", p.epoch).finish();
 }
 
-// Decodes standard base64 (RFC 4648 section 4, padding optional).
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.find_first_of("-_") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  std::string url(text);
-  std::replace(url.begin(), url.end(), '+', '-');
-  std::replace(url.begin(), url.end(), '/', '_');
-  return auth::base64url_decode(url);
-}
-
-// The publication data of a publish or broadcast: `b64data` when set (it
-// must decode to JSON, as Tandem speaks the JSON protocol only), else `data`.
-ApiResult publication_data(const json::object& params) {
-  std::string b64 = get_string(params, "b64data");
+// Returns the raw JSON of field `name`, or of its base64 form `b64name`,
+// which wins when set and must decode to JSON because clients speak the JSON
+// protocol. Empty when neither field is present.
+ApiResult json_or_base64(const json::object& params, std::string_view name, std::string_view b64name) {
+  std::string b64 = get_string(params, b64name);
   if (!b64.empty()) {
-    auto decoded = base64_decode(b64);
+    auto decoded = auth::base64_decode(b64);
     if (!decoded) {
-      return std::unexpected(bad_request("'b64data' is not valid base64"));
+      return std::unexpected(bad_request(fmt::format("'{}' is not valid base64", b64name)));
     }
     if (!is_valid_json(*decoded)) {
-      return std::unexpected(
-          bad_request("'b64data' must decode to JSON: clients speak the JSON protocol, so send JSON in 'data'"));
+      return std::unexpected(bad_request(
+          fmt::format("'{}' must decode to JSON: clients speak the JSON protocol, so send JSON in '{}'", b64name, name)));
     }
     return std::move(*decoded);
   }
-  const json::value* data = params.if_contains("data");
-  if (data == nullptr) {
+  const json::value* value = params.if_contains(name);
+  return value == nullptr ? std::string() : json::serialize(*value);
+}
+
+// The publication data of a publish or broadcast: `b64data` or `data`.
+ApiResult publication_data(const json::object& params) {
+  auto data = json_or_base64(params, "data", "b64data");
+  if (data && data->empty()) {
     return std::unexpected(bad_request("missing 'data'"));
   }
-  return json::serialize(*data);
+  return data;
 }
 
 constexpr std::size_t kMaxIdempotencyKeyBytes = 256;
@@ -183,8 +179,22 @@ ApiResult api_subscribe(Engine& engine, const json::object& p) {
   std::string channel = get_string(p, "channel");
   auto ns = channel_namespace(engine, channel);
   if (!ns) return std::unexpected(ns.error());
-  auto since = get_position(p, "recover_since");
-  for_each_client(engine, p, [channel, since](Client& c) { c.server_subscribe(channel, since); });
+
+  ServerSubscription options;
+  options.recover_since = get_position(p, "recover_since");
+  auto info = json_or_base64(p, "info", "b64info");
+  if (!info) return std::unexpected(info.error());
+  options.chan_info = std::move(*info);
+  auto data = json_or_base64(p, "data", "b64data");
+  if (!data) return std::unexpected(data.error());
+  options.data = std::move(*data);
+  if (auto expire_at = get_int(p, "expire_at"); expire_at && *expire_at != 0) {
+    if (*expire_at <= engine.now_ms() / 1000) {
+      return std::unexpected(bad_request("'expire_at' must be in the future, or 0 for no expiry"));
+    }
+    options.expires_at_s = expire_at;
+  }
+  for_each_client(engine, p, [channel, options](Client& c) { c.server_subscribe(channel, options); });
   return std::string("{}");
 }
 

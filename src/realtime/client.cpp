@@ -351,6 +351,7 @@ std::expected<std::string, ProtocolError> Client::join_channel(const std::string
 
   ObjectWriter w;
   write_expiry(w, p.expires_at_s, engine_.now_ms());
+  w.raw("data", p.data);
   w.boolean("recoverable", recoverable).boolean("positioned", positioned);
   if (positioned) {
     // On successful recovery the SDK expects its own offset back and advances

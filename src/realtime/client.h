@@ -25,6 +25,14 @@
 
 namespace tandem::realtime {
 
+// A subscription made through the server API's `subscribe`.
+struct ServerSubscription {
+  std::optional<StreamPosition> recover_since;  // recover from this position
+  std::string chan_info;  // raw JSON shown in presence, join/leave and publications; may be empty
+  std::string data;       // raw JSON sent in the subscribe push; may be empty
+  std::optional<std::int64_t> expires_at_s;  // without a refresh, close 3006 after this plus the grace
+};
+
 class Client : public std::enable_shared_from_this<Client> {
  public:
   // The transport owns the Client through a shared_ptr and must call
@@ -52,7 +60,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void on_closed();
 
   // Server API actions (see server_api.h); no-ops on a closed connection.
-  void server_subscribe(const std::string& channel, std::optional<StreamPosition> recover_since);
+  void server_subscribe(const std::string& channel, const ServerSubscription& options);
   void server_unsubscribe(const std::string& channel);
   void server_refresh(bool expired, std::optional<std::int64_t> expire_at_s);
   void server_message(const SharedMessage& message);
@@ -93,6 +101,7 @@ class Client : public std::enable_shared_from_this<Client> {
     StreamPosition since;
     std::string chan_info;
     std::optional<std::int64_t> expires_at_s;
+    std::string data;  // raw JSON for the result's `data`, may be empty
   };
 
   void dispatch(const Command& cmd);

@@ -37,6 +37,7 @@ void Client::on_subscribe(const Command& cmd) {
       return disconnect(disconnects::invalid_token());
     }
     params.chan_info = claims->info_json;
+    params.data = claims->data_json;
     params.expires_at_s = claims->session_expiry();
     if (params.expires_at_s && *params.expires_at_s <= engine_.now_ms() / 1000) {
       return reply_error(cmd.id, errors::expired());

@@ -131,7 +131,7 @@ void Client::on_insufficient_state(const std::string& channel) {
   send(encode_push(channel, "unsubscribe", body));
 }
 
-void Client::server_subscribe(const std::string& channel, std::optional<StreamPosition> recover_since) {
+void Client::server_subscribe(const std::string& channel, const ServerSubscription& options) {
   if (state_ != State::connected || subs_.contains(channel)) {
     return;
   }
@@ -143,10 +143,13 @@ void Client::server_subscribe(const std::string& channel, std::optional<StreamPo
   JoinParams params;
   params.server_side = true;
   params.join_leave = true;
-  if (recover_since) {
+  if (options.recover_since) {
     params.recover = true;
-    params.since = *recover_since;
+    params.since = *options.recover_since;
   }
+  params.chan_info = options.chan_info;
+  params.data = options.data;
+  params.expires_at_s = options.expires_at_s;
   transport_->hold();
   auto body = join_channel(channel, *ns, params);
   if (body) {

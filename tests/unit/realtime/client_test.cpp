@@ -445,6 +445,29 @@ TEST(Client, SubscriptionTokensAndSubRefresh) {
   EXPECT_EQ(closed_code(a), 3500);
 }
 
+TEST(Client, SubscriptionTokenDataAndBase64Info) {
+  EngineOptions o = default_options();
+  NamespaceOptions priv;
+  priv.subscribe = SubscribeRule::token;
+  priv.presence = true;
+  o.namespaces["private"] = priv;
+  Fixture f(o);
+  Conn a(*f.engine);
+  std::string id = a.connect(f.token("alice"));
+
+  // b64info is the base64 of {"role":"guest"}; data comes back in the result.
+  std::string sub_token = f.token("", 60, R"({"channel":"private:x","b64info":"eyJyb2xlIjoiZ3Vlc3QifQ==","data":{"motd":"hi"}})");
+  auto ok = a.send(R"({"id":2,"subscribe":{"channel":"private:x","token":")" + sub_token + R"("}})");
+  ASSERT_TRUE(ok[0].as_object().contains("subscribe")) << json::serialize(ok[0]);
+  EXPECT_EQ(ok[0].at("subscribe").at("data").at("motd").as_string(), "hi");
+  auto presence = a.send(R"({"id":3,"presence":{"channel":"private:x"}})");
+  EXPECT_EQ(presence[0].at("presence").at("presence").at(id).at("chan_info").at("role").as_string(), "guest");
+
+  // b64data that is not JSON makes the token invalid: 103.
+  std::string bad = f.token("", 60, R"({"channel":"private:y","b64data":"aGVsbG8="})");
+  EXPECT_EQ(error_code(a.send(R"({"id":4,"subscribe":{"channel":"private:y","token":")" + bad + R"("}})")[0]), 103);
+}
+
 TEST(Client, SubRefreshWithoutChannelClosesWith3501) {
   Fixture f;
   Conn a(*f.engine);
