@@ -1,5 +1,7 @@
 #include "auth/jwt.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -131,6 +133,23 @@ std::expected<void, TokenError> read_optional_claims(const json::object& payload
   auto data = json_claim(payload, "data", "b64data");
   if (!data) return std::unexpected(data.error());
   claims.data_json = std::move(*data);
+  if (const json::value* subs = payload.if_contains("subs"); subs != nullptr && subs->is_object()) {
+    for (const auto& [channel, entry] : subs->get_object()) {
+      if (!entry.is_object()) {
+        return reject(TokenFailure::malformed, "each entry of token claim 'subs' must be an object");
+      }
+      TokenSubscription sub{std::string(channel), {}, {}};
+      auto sub_info = json_claim(entry.get_object(), "info", "b64info");
+      if (!sub_info) return std::unexpected(sub_info.error());
+      auto sub_data = json_claim(entry.get_object(), "data", "b64data");
+      if (!sub_data) return std::unexpected(sub_data.error());
+      sub.info_json = std::move(*sub_info);
+      sub.data_json = std::move(*sub_data);
+      claims.subs.push_back(std::move(sub));
+    }
+    std::sort(claims.subs.begin(), claims.subs.end(),
+              [](const TokenSubscription& a, const TokenSubscription& b) { return a.channel < b.channel; });
+  }
   if (const json::value* channels = payload.if_contains("channels");
       channels != nullptr && channels->is_array()) {
     for (const json::value& channel : channels->as_array()) {
@@ -143,6 +162,17 @@ std::expected<void, TokenError> read_optional_claims(const json::object& payload
 }
 
 }  // namespace
+
+std::vector<TokenSubscription> Claims::token_subscriptions() const {
+  if (!subs.empty()) {
+    return subs;
+  }
+  std::vector<TokenSubscription> out;
+  for (const std::string& listed : channels) {
+    out.push_back({listed, {}, {}});
+  }
+  return out;
+}
 
 std::optional<std::int64_t> Claims::session_expiry() const {
   if (!expire_at) return expires_at;

@@ -214,10 +214,12 @@ void Client::on_connect(const Command& cmd) {
     return;
   }
 
-  // Token channels: exact names are server-side subscriptions and must name
-  // configured namespaces; names with '*' are permission patterns.
-  std::vector<std::string> server_channels;
-  for (const std::string& channel : claims->channels) {
+  // Token channels (`subs`, else `channels`): exact names are server-side
+  // subscriptions and must name configured namespaces; names with '*' are
+  // permission patterns.
+  std::vector<auth::TokenSubscription> server_channels;
+  for (auth::TokenSubscription& sub : claims->token_subscriptions()) {
+    const std::string& channel = sub.channel;
     if (channel.find('*') != std::string::npos) {
       token_patterns_.push_back(channel);
       continue;
@@ -229,7 +231,7 @@ void Client::on_connect(const Command& cmd) {
       connect_failed_ = true;
       return;
     }
-    server_channels.push_back(channel);
+    server_channels.push_back(std::move(sub));
   }
 
   id_ = new_client_id();
@@ -243,7 +245,8 @@ void Client::on_connect(const Command& cmd) {
   transport_->hold();
   ObjectWriter subs;
   bool any_sub = false;
-  for (const std::string& channel : server_channels) {
+  for (const auth::TokenSubscription& sub : server_channels) {
+    const std::string& channel = sub.channel;
     auto name = parse_channel(channel);
     const NamespaceOptions* ns = engine_.find_namespace(name->ns);
     AccessRequest access{user_, channel, *name, ns, ChannelAction::subscribe};
@@ -255,6 +258,8 @@ void Client::on_connect(const Command& cmd) {
     JoinParams params;
     params.server_side = true;
     params.join_leave = true;
+    params.chan_info = sub.info_json;
+    params.data = sub.data_json;
     if (auto it = cmd.subs.find(channel); it != cmd.subs.end() && it->second.recover) {
       params.recover = true;
       params.since = {it->second.offset, it->second.epoch};

@@ -139,6 +139,19 @@ TEST(Jwt, ReadsExpireAtAndBase64Claims) {
   EXPECT_FALSE(verify(mint("u_1", 3600, R"({"expire_at":"soon"})")).has_value());
 }
 
+TEST(Jwt, ReadsSubsClaim) {
+  std::string extra = R"({"channels":["a:1"],"subs":{"b:2":{"b64info":"eyJhIjoxfQ=="},"a:9":{"data":3}}})";
+  auto claims = verify(mint("u_1", 3600, extra));
+  ASSERT_TRUE(claims.has_value()) << claims.error().message;
+  auto subs = claims->token_subscriptions();
+  ASSERT_EQ(subs.size(), 2u);
+  EXPECT_EQ(subs[0].channel, "a:9");
+  EXPECT_EQ(subs[0].data_json, "3");
+  EXPECT_EQ(subs[1].info_json, R"({"a":1})");
+  EXPECT_EQ(verify(mint("u_1", 3600, R"({"channels":["a:1"]})"))->token_subscriptions()[0].channel, "a:1");
+  EXPECT_FALSE(verify(mint("u_1", 3600, R"({"subs":{"a:1":7}})")).has_value());
+}
+
 TEST(Jwt, ErrorMapsToUnauthorized) {
   auto claims = verify("");
   ASSERT_FALSE(claims.has_value());

@@ -456,7 +456,8 @@ TEST(Client, SubscriptionTokenDataAndBase64Info) {
   std::string id = a.connect(f.token("alice"));
 
   // b64info is the base64 of {"role":"guest"}; data comes back in the result.
-  std::string sub_token = f.token("", 60, R"({"channel":"private:x","b64info":"eyJyb2xlIjoiZ3Vlc3QifQ==","data":{"motd":"hi"}})");
+  std::string sub_token =
+      f.token("", 60, R"({"channel":"private:x","b64info":"eyJyb2xlIjoiZ3Vlc3QifQ==","data":{"motd":"hi"}})");
   auto ok = a.send(R"({"id":2,"subscribe":{"channel":"private:x","token":")" + sub_token + R"("}})");
   ASSERT_TRUE(ok[0].as_object().contains("subscribe")) << json::serialize(ok[0]);
   EXPECT_EQ(ok[0].at("subscribe").at("data").at("motd").as_string(), "hi");
@@ -498,6 +499,24 @@ TEST(Client, TokenChannelsBecomeServerSideSubscriptions) {
   auto pushes = a.received();
   ASSERT_EQ(pushes.size(), 1u);
   EXPECT_EQ(pushes[0].at("push").at("channel").as_string(), "user:alice");
+}
+
+TEST(Client, TokenSubsClaimTakesPriorityWithInfoAndData) {
+  Fixture f;
+  Conn a(*f.engine);
+  std::string claims = R"({"channels":["user:alice"],)"
+                       R"("subs":{"workspace:w1":{"info":{"role":"viewer"},"data":{"motd":"hi"}},"doc:w1:*":{}}})";
+  auto replies = a.send(R"({"id":1,"connect":{"token":")" + f.token("alice", 3600, claims) + R"("}})");
+  const auto& subs = replies[0].at("connect").at("subs").as_object();
+  ASSERT_EQ(subs.size(), 1u) << json::serialize(replies[0]);  // `channels` is ignored
+  EXPECT_EQ(subs.at("workspace:w1").at("data").at("motd").as_string(), "hi");
+  std::string id(replies[0].at("connect").at("client").as_string());
+  auto presence = a.send(R"({"id":2,"presence":{"channel":"workspace:w1"}})");
+  EXPECT_EQ(presence[0].at("presence").at("presence").at(id).at("chan_info").at("role").as_string(), "viewer");
+
+  Conn b(*f.engine);
+  b.send(R"({"id":1,"connect":{"token":")" + f.token("bob", 3600, R"({"subs":{"nope:x":{}}})") + R"("}})");
+  EXPECT_FALSE(b.client->connected());
 }
 
 TEST(Client, UnknownTokenChannelFailsConnectWith102) {
