@@ -1,5 +1,6 @@
 #include "auth/base64url.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -63,6 +64,16 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.find_first_of("-_") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string url(text);
+  std::replace(url.begin(), url.end(), '+', '-');
+  std::replace(url.begin(), url.end(), '/', '_');
+  return base64url_decode(url);
 }
 
 }  // namespace tandem::auth

@@ -13,4 +13,8 @@ std::string base64url_encode(std::string_view bytes);
 // or impossible length.
 std::optional<std::string> base64url_decode(std::string_view text);
 
+// Decodes standard base64 (RFC 4648 section 4, '+' and '/'), padded or not;
+// nullopt on any invalid character or impossible length.
+std::optional<std::string> base64_decode(std::string_view text);
+
 }  // namespace tandem::auth

@@ -1,5 +1,7 @@
 #include "auth/jwt.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -87,7 +89,11 @@ std::expected<void, TokenError> check_times(const json::object& payload, const V
   auto nbf = time_claim(payload, "nbf");
   if (!nbf) return std::unexpected(nbf.error());
 
+  auto expire_at = time_claim(payload, "expire_at");
+  if (!expire_at) return std::unexpected(expire_at.error());
+
   claims.expires_at = *exp;
+  claims.expire_at = *expire_at;
   if (*exp && **exp + options.clock_skew_s <= options.now_unix_s) {
     return reject(TokenFailure::expired, "token expired; request a new token");
   }
@@ -97,12 +103,52 @@ std::expected<void, TokenError> check_times(const json::object& payload, const V
   return {};
 }
 
-void read_optional_claims(const json::object& payload, Claims& claims) {
+// Reads a JSON claim `name`, or its base64 form `b64name` (Centrifugo's
+// b64info, b64data), which must decode to JSON. Empty when absent.
+std::expected<std::string, TokenError> json_claim(const json::object& payload, std::string_view name,
+                                                  std::string_view b64name) {
+  std::string b64 = string_claim(payload, b64name);
+  if (!b64.empty()) {
+    auto decoded = base64_decode(b64);
+    boost::system::error_code ec;
+    if (decoded) {
+      json::parse(*decoded, ec);
+    }
+    if (!decoded || ec) {
+      return reject(TokenFailure::malformed, fmt::format("token claim '{}' must be base64 of JSON", b64name));
+    }
+    return std::move(*decoded);
+  }
+  const json::value* value = payload.if_contains(name);
+  return value == nullptr || value->is_null() ? std::string() : json::serialize(*value);
+}
+
+std::expected<void, TokenError> read_optional_claims(const json::object& payload, Claims& claims) {
   claims.name = string_claim(payload, "name");
   claims.email = string_claim(payload, "email");
   claims.channel = string_claim(payload, "channel");
-  if (const json::value* info = payload.if_contains("info"); info != nullptr && !info->is_null()) {
-    claims.info_json = json::serialize(*info);
+  auto info = json_claim(payload, "info", "b64info");
+  if (!info) return std::unexpected(info.error());
+  claims.info_json = std::move(*info);
+  auto data = json_claim(payload, "data", "b64data");
+  if (!data) return std::unexpected(data.error());
+  claims.data_json = std::move(*data);
+  if (const json::value* subs = payload.if_contains("subs"); subs != nullptr && subs->is_object()) {
+    for (const auto& [channel, entry] : subs->get_object()) {
+      if (!entry.is_object()) {
+        return reject(TokenFailure::malformed, "each entry of token claim 'subs' must be an object");
+      }
+      TokenSubscription sub{std::string(channel), {}, {}};
+      auto sub_info = json_claim(entry.get_object(), "info", "b64info");
+      if (!sub_info) return std::unexpected(sub_info.error());
+      auto sub_data = json_claim(entry.get_object(), "data", "b64data");
+      if (!sub_data) return std::unexpected(sub_data.error());
+      sub.info_json = std::move(*sub_info);
+      sub.data_json = std::move(*sub_data);
+      claims.subs.push_back(std::move(sub));
+    }
+    std::sort(claims.subs.begin(), claims.subs.end(),
+              [](const TokenSubscription& a, const TokenSubscription& b) { return a.channel < b.channel; });
   }
   if (const json::value* channels = payload.if_contains("channels");
       channels != nullptr && channels->is_array()) {
@@ -112,9 +158,27 @@ void read_optional_claims(const json::object& payload, Claims& claims) {
       }
     }
   }
+  return {};
 }
 
 }  // namespace
+
+std::vector<TokenSubscription> Claims::token_subscriptions() const {
+  if (!subs.empty()) {
+    return subs;
+  }
+  std::vector<TokenSubscription> out;
+  for (const std::string& listed : channels) {
+    out.push_back({listed, {}, {}});
+  }
+  return out;
+}
+
+std::optional<std::int64_t> Claims::session_expiry() const {
+  if (!expire_at) return expires_at;
+  if (*expire_at == 0) return std::nullopt;
+  return expire_at;
+}
 
 std::expected<Claims, TokenError> verify_token(std::string_view token, const VerifyOptions& options) {
   if (token.empty()) {
@@ -156,7 +220,9 @@ std::expected<Claims, TokenError> verify_token(std::string_view token, const Ver
   if (options.require_subject && claims.subject.empty()) {
     return reject(TokenFailure::missing_subject, "token has no 'sub' claim; set it to the user id");
   }
-  read_optional_claims(*payload, claims);
+  if (auto optional = read_optional_claims(*payload, claims); !optional) {
+    return std::unexpected(optional.error());
+  }
   return claims;
 }
 

@@ -13,14 +13,32 @@
 
 namespace tandem::auth {
 
+// One entry of a connection token's `subs` claim (or of `channels`).
+struct TokenSubscription {
+  std::string channel;
+  std::string info_json;  // `info` / `b64info` of the entry as raw JSON, may be empty
+  std::string data_json;  // `data` / `b64data` of the entry as raw JSON, may be empty
+};
+
 struct Claims {
   std::string subject;  // `sub`: the user id
   std::string name;     // optional `name`
   std::string email;    // optional `email`
   std::optional<std::int64_t> expires_at;  // `exp`, unix seconds
-  std::string info_json;                   // `info` as raw JSON, empty when absent
+  std::optional<std::int64_t> expire_at;   // `expire_at`, unix seconds; 0 means never
+  std::string info_json;                   // `info` (or decoded `b64info`) as raw JSON, empty when absent
+  std::string data_json;                   // `data` (or decoded `b64data`) as raw JSON, empty when absent
   std::vector<std::string> channels;       // `channels` claim (realtime)
+  std::vector<TokenSubscription> subs;     // `subs` claim (realtime), sorted by channel
   std::string channel;                     // `channel` claim (subscription tokens)
+
+  // When the real-time connection or subscription expires: `expire_at` when
+  // present (0: never, though `exp` still limits the token itself), else `exp`.
+  std::optional<std::int64_t> session_expiry() const;
+
+  // The server-side subscriptions the token asks for: `subs` when it has
+  // entries (it takes priority, as in Centrifugo), else `channels`.
+  std::vector<TokenSubscription> token_subscriptions() const;
 };
 
 enum class TokenFailure {

@@ -77,7 +77,7 @@ void add_realtime_routes(Server& server, Router& router, std::shared_ptr<realtim
                                [engine](boost::beast::tcp_stream stream, UpgradeRequest request) {
                                  run_websocket_session(std::move(stream), std::move(request), engine);
                                });
-  router.add("POST", "/api/{method}", [engine](Request& request) {
+  auto api_handler = [engine](Request& request) {
     auto api_key_query = request.query_value("api_key");
     ServerApiRequest api{.method = request.params["method"],
                          .body = request.body,
@@ -91,7 +91,9 @@ void add_realtime_routes(Server& server, Router& router, std::shared_ptr<realtim
     response.body = std::move(result.body);
     response.content_type = std::move(result.content_type);
     return response;
-  });
+  };
+  router.add("POST", "/api/{method}", api_handler);
+  router.add("POST", "/api", api_handler);  // Centrifugo's legacy single endpoint
 }
 
 }  // namespace

@@ -59,6 +59,9 @@ realtime::ApiResponse handle_server_api(realtime::Engine& engine, const ServerAp
   if (!authorized(engine.options().api_key, request)) {
     return {401, "text/plain", ""};
   }
+  if (request.method.empty()) {
+    return realtime::call_legacy_api(engine, request.body);
+  }
   bool transport_mode = iequals(request.error_mode_header, "transport");
 
   // A batch's publications reach each subscriber in as few frames as possible.

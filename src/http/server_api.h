@@ -11,7 +11,7 @@
 namespace tandem::http {
 
 struct ServerApiRequest {
-  std::string_view method;              // from /api/<method>
+  std::string_view method;              // from /api/<method>; empty for the legacy POST /api
   std::string_view body;                // JSON request body
   std::string_view x_api_key;           // X-API-Key header, empty when absent
   std::string_view authorization;       // Authorization header, empty when absent

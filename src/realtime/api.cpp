@@ -1,11 +1,13 @@
 #include "realtime/api.h"
 
+#include <algorithm>
 #include <array>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "auth/base64url.h"
 #include "realtime/client.h"
 
 namespace tandem::realtime {
@@ -72,16 +74,52 @@ std::string position_result(const StreamPosition& p) {
   return ObjectWriter().number("offset", p.offset).string("epoch", p.epoch).finish();
 }
 
-ApiResult publish_one(Engine& engine, const std::string& channel, const json::object& params) {
-  const json::value* data = params.if_contains("data");
-  if (data == nullptr) {
+// Returns the raw JSON of field `name`, or of its base64 form `b64name`,
+// which wins when set and must decode to JSON because clients speak the JSON
+// protocol. Empty when neither field is present.
+ApiResult json_or_base64(const json::object& params, std::string_view name, std::string_view b64name) {
+  std::string b64 = get_string(params, b64name);
+  if (!b64.empty()) {
+    auto decoded = auth::base64_decode(b64);
+    if (!decoded) {
+      return std::unexpected(bad_request(fmt::format("'{}' is not valid base64", b64name)));
+    }
+    if (!is_valid_json(*decoded)) {
+      return std::unexpected(bad_request(
+          fmt::format("'{}' must decode to JSON: clients speak the JSON protocol, so send JSON in '{}'", b64name, name)));
+    }
+    return std::move(*decoded);
+  }
+  const json::value* value = params.if_contains(name);
+  return value == nullptr ? std::string() : json::serialize(*value);
+}
+
+// The publication data of a publish or broadcast: `b64data` or `data`.
+ApiResult publication_data(const json::object& params) {
+  auto data = json_or_base64(params, "data", "b64data");
+  if (data && data->empty()) {
     return std::unexpected(bad_request("missing 'data'"));
   }
+  return data;
+}
+
+constexpr std::size_t kMaxIdempotencyKeyBytes = 256;
+
+// `data` is already checked by publication_data(). `delta` is accepted and
+// has no effect: every subscriber gets the full data, which is what
+// Centrifugo sends to clients that did not negotiate delta compression.
+ApiResult publish_one(Engine& engine, const std::string& channel, const json::object& params, std::string data) {
   auto ns = channel_namespace(engine, channel);
   if (!ns) return std::unexpected(ns.error());
 
   PublishOptions options;
   options.skip_history = get_bool(params, "skip_history");
+  options.idempotency_key = get_string(params, "idempotency_key");
+  if (options.idempotency_key.size() > kMaxIdempotencyKeyBytes) {
+    // Keys stay in memory for minutes, so their size is bounded.
+    return std::unexpected(
+        bad_request(fmt::format("'idempotency_key' is longer than {} bytes", kMaxIdempotencyKeyBytes)));
+  }
   if (const json::value* tags = params.if_contains("tags"); tags != nullptr && tags->is_object()) {
     for (const auto& [k, v] : tags->get_object()) {
       if (!v.is_string()) {
@@ -90,7 +128,7 @@ ApiResult publish_one(Engine& engine, const std::string& channel, const json::ob
       options.tags.emplace(std::string(k), std::string(v.get_string()));
     }
   }
-  auto published = engine.publish(channel, json::serialize(*data), std::move(options));
+  auto published = engine.publish(channel, std::move(data), std::move(options));
   if (!published) {
     spdlog::error("realtime: API publish to {} failed: {}", channel, published.error().message);
     return std::unexpected(internal_error());
@@ -99,7 +137,9 @@ ApiResult publish_one(Engine& engine, const std::string& channel, const json::ob
 }
 
 ApiResult api_publish(Engine& engine, const json::object& p) {
-  return publish_one(engine, get_string(p, "channel"), p);
+  auto data = publication_data(p);
+  if (!data) return std::unexpected(data.error());
+  return publish_one(engine, get_string(p, "channel"), p, std::move(*data));
 }
 
 ApiResult api_broadcast(Engine& engine, const json::object& p) {
@@ -107,14 +147,13 @@ ApiResult api_broadcast(Engine& engine, const json::object& p) {
   if (channels == nullptr || !channels->is_array() || channels->get_array().empty()) {
     return std::unexpected(bad_request("'channels' must be a non-empty array"));
   }
-  if (p.if_contains("data") == nullptr) {
-    return std::unexpected(bad_request("missing 'data'"));
-  }
+  auto data = publication_data(p);
+  if (!data) return std::unexpected(data.error());
   std::string responses = "[";
   for (const json::value& c : channels->get_array()) {
     if (responses.size() > 1) responses.push_back(',');
     std::string channel = c.is_string() ? std::string(c.get_string()) : std::string();
-    ApiResult one = publish_one(engine, channel, p);
+    ApiResult one = publish_one(engine, channel, p, *data);
     if (one) {
       responses += ObjectWriter().raw_always("result", *one).finish();
     } else {
@@ -140,8 +179,22 @@ ApiResult api_subscribe(Engine& engine, const json::object& p) {
   std::string channel = get_string(p, "channel");
   auto ns = channel_namespace(engine, channel);
   if (!ns) return std::unexpected(ns.error());
-  auto since = get_position(p, "recover_since");
-  for_each_client(engine, p, [channel, since](Client& c) { c.server_subscribe(channel, since); });
+
+  ServerSubscription options;
+  options.recover_since = get_position(p, "recover_since");
+  auto info = json_or_base64(p, "info", "b64info");
+  if (!info) return std::unexpected(info.error());
+  options.chan_info = std::move(*info);
+  auto data = json_or_base64(p, "data", "b64data");
+  if (!data) return std::unexpected(data.error());
+  options.data = std::move(*data);
+  if (auto expire_at = get_int(p, "expire_at"); expire_at && *expire_at != 0) {
+    if (*expire_at <= engine.now_ms() / 1000) {
+      return std::unexpected(bad_request("'expire_at' must be in the future, or 0 for no expiry"));
+    }
+    options.expires_at_s = expire_at;
+  }
+  for_each_client(engine, p, [channel, options](Client& c) { c.server_subscribe(channel, options); });
   return std::string("{}");
 }
 
@@ -266,6 +319,21 @@ ApiResult api_info(Engine& engine, const json::object&) {
   return "{\"nodes\":[" + node + "]}";
 }
 
+// Calls a method registered with Engine::api_rpc(); `params` is passed as
+// raw JSON. Centrifugo v5 registers none, so every call there is 104.
+ApiResult api_rpc(Engine& engine, const json::object& p) {
+  std::string method = get_string(p, "method");
+  if (method.empty()) return std::unexpected(bad_request("missing 'method'"));
+  ApiRpcHandler handler = engine.api_rpc().find(method);
+  if (!handler) return std::unexpected(ApiError{104, "method not found"});
+  const json::value* params = p.if_contains("params");
+  RpcResult result = handler(params == nullptr ? std::string() : json::serialize(*params));
+  if (!result) {
+    return std::unexpected(ApiError{result.error().code, result.error().message});
+  }
+  return ObjectWriter().raw("data", *result).finish();
+}
+
 using Handler = ApiResult (*)(Engine&, const json::object&);
 
 struct Route {
@@ -273,7 +341,7 @@ struct Route {
   Handler handler;
 };
 
-constexpr std::array<Route, 12> kRoutes = {{
+constexpr std::array<Route, 13> kRoutes = {{
     {"publish", api_publish},
     {"broadcast", api_broadcast},
     {"subscribe", api_subscribe},
@@ -286,6 +354,7 @@ constexpr std::array<Route, 12> kRoutes = {{
     {"history_remove", api_history_remove},
     {"channels", api_channels},
     {"info", api_info},
+    {"rpc", api_rpc},
 }};
 
 Handler find_route(std::string_view method) {
@@ -338,7 +407,86 @@ unsigned transport_status(std::uint32_t code) {
   }
 }
 
+// Method numbers of Centrifugo's legacy single endpoint (Command.MethodType).
+constexpr std::array<std::string_view, 13> kLegacyMethods = {
+    "publish", "broadcast", "unsubscribe",    "disconnect", "presence", "presence_stats", "history",
+    "history_remove", "channels", "info", "rpc", "subscribe", "refresh"};
+
+// Resolves a legacy command's `method`: a name in any case or a method
+// number; absent means 0 (publish), as in Centrifugo. Returns nullopt for a
+// value that is neither, and an empty name for a number it does not handle.
+std::optional<std::string> legacy_method(const json::object& command) {
+  const json::value* m = command.if_contains("method");
+  if (m == nullptr) return std::string(kLegacyMethods[0]);
+  if (m->is_string()) {
+    std::string name(m->get_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (std::find(kLegacyMethods.begin(), kLegacyMethods.end(), name) == kLegacyMethods.end()) return std::nullopt;
+    return name;
+  }
+  auto number = get_int(command, "method");
+  if (!number) return std::nullopt;
+  if (*number < 0 || *number >= static_cast<std::int64_t>(kLegacyMethods.size())) return std::string();
+  return std::string(kLegacyMethods[static_cast<std::size_t>(*number)]);
+}
+
+// Runs one legacy command and returns its reply line.
+std::string legacy_reply(Engine& engine, const json::object& command, const std::string& method) {
+  ApiResult result = std::unexpected(ApiError{104, "method not found"});
+  if (Handler h = find_route(method); h != nullptr) {
+    const json::value* params = command.if_contains("params");
+    if (params == nullptr || params->is_null()) {
+      result = h(engine, json::object());
+    } else if (params->is_object()) {
+      result = h(engine, params->get_object());
+    } else {
+      result = std::unexpected(bad_request("'params' must be an object"));
+    }
+  }
+  ObjectWriter reply;
+  reply.number("id", static_cast<std::uint64_t>(std::max<std::int64_t>(0, get_int(command, "id").value_or(0))));
+  if (result) {
+    reply.raw_always("result", *result);
+  } else {
+    const ApiError& error = result.error();
+    reply.raw_always("error", ObjectWriter().number("code", error.code).string("message", error.message).finish());
+  }
+  return reply.finish();
+}
+
 }  // namespace
+
+ApiResponse call_legacy_api(Engine& engine, std::string_view body) {
+  auto bad = [](std::string_view why) {
+    return ApiResponse{400, "text/plain", fmt::format("{}; send one or more {{\"method\",\"params\"}} objects\n", why)};
+  };
+  std::size_t pos = body.find_first_not_of(" \t\r\n");
+  if (pos == std::string_view::npos) return bad("the request body is empty");
+
+  // The whole body is checked before any command runs, so a bad body
+  // changes nothing.
+  std::vector<std::pair<json::object, std::string>> commands;
+  json::stream_parser parser;
+  while (pos != std::string_view::npos) {
+    parser.reset();
+    boost::system::error_code ec;
+    pos += parser.write_some(body.substr(pos), ec);
+    if (ec || !parser.done()) return bad("the request body is not a sequence of JSON objects");
+    json::value command = parser.release();
+    if (!command.is_object()) return bad("each command must be a JSON object");
+    auto method = legacy_method(command.get_object());
+    if (!method) return bad("unknown 'method'");
+    commands.emplace_back(std::move(command.get_object()), std::move(*method));
+    pos = body.find_first_not_of(" \t\r\n", pos);
+  }
+  std::string out;
+  for (const auto& [command, method] : commands) {
+    if (!out.empty()) out.push_back('\n');
+    out += legacy_reply(engine, command, method);
+  }
+  return {200, "application/json", std::move(out)};
+}
 
 bool is_api_method(std::string_view method) { return method == "batch" || find_route(method) != nullptr; }
 

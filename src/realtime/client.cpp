@@ -204,10 +204,22 @@ void Client::on_connect(const Command& cmd) {
     return;
   }
 
-  // Token channels: exact names are server-side subscriptions and must name
-  // configured namespaces; names with '*' are permission patterns.
-  std::vector<std::string> server_channels;
-  for (const std::string& channel : claims->channels) {
+  // `expire_at` sets the connection's expiry apart from `exp`; one already
+  // past is error 110, which the SDK does not retry.
+  std::optional<std::int64_t> expires_at = claims->session_expiry();
+  if (expires_at && *expires_at <= now / 1000) {
+    spdlog::info("realtime: connect rejected: the token's expire_at is in the past");
+    reply_error(cmd.id, errors::expired());
+    connect_failed_ = true;
+    return;
+  }
+
+  // Token channels (`subs`, else `channels`): exact names are server-side
+  // subscriptions and must name configured namespaces; names with '*' are
+  // permission patterns.
+  std::vector<auth::TokenSubscription> server_channels;
+  for (auth::TokenSubscription& sub : claims->token_subscriptions()) {
+    const std::string& channel = sub.channel;
     if (channel.find('*') != std::string::npos) {
       token_patterns_.push_back(channel);
       continue;
@@ -219,21 +231,22 @@ void Client::on_connect(const Command& cmd) {
       connect_failed_ = true;
       return;
     }
-    server_channels.push_back(channel);
+    server_channels.push_back(std::move(sub));
   }
 
   id_ = new_client_id();
   user_ = claims->subject;
   info_ = claims->info_json;
   state_ = State::connected;
-  set_connection_expiry(claims->expires_at);
+  set_connection_expiry(expires_at);
   engine_.register_client(id_, user_, shared_from_this());
 
   // Publications to the server-side channels wait until the reply is queued.
   transport_->hold();
   ObjectWriter subs;
   bool any_sub = false;
-  for (const std::string& channel : server_channels) {
+  for (const auth::TokenSubscription& sub : server_channels) {
+    const std::string& channel = sub.channel;
     auto name = parse_channel(channel);
     const NamespaceOptions* ns = engine_.find_namespace(name->ns);
     AccessRequest access{user_, channel, *name, ns, ChannelAction::subscribe};
@@ -245,6 +258,8 @@ void Client::on_connect(const Command& cmd) {
     JoinParams params;
     params.server_side = true;
     params.join_leave = true;
+    params.chan_info = sub.info_json;
+    params.data = sub.data_json;
     if (auto it = cmd.subs.find(channel); it != cmd.subs.end() && it->second.recover) {
       params.recover = true;
       params.since = {it->second.offset, it->second.epoch};
@@ -258,7 +273,7 @@ void Client::on_connect(const Command& cmd) {
 
   ObjectWriter result;
   result.string("client", id_).string("version", o.server_version);
-  write_expiry(result, claims->expires_at, now);
+  write_expiry(result, expires_at, now);
   if (any_sub) {
     result.raw_always("subs", subs.finish());
   }
@@ -341,6 +356,7 @@ std::expected<std::string, ProtocolError> Client::join_channel(const std::string
 
   ObjectWriter w;
   write_expiry(w, p.expires_at_s, engine_.now_ms());
+  w.raw("data", p.data);
   w.boolean("recoverable", recoverable).boolean("positioned", positioned);
   if (positioned) {
     // On successful recovery the SDK expects its own offset back and advances

@@ -25,6 +25,14 @@
 
 namespace tandem::realtime {
 
+// A subscription made through the server API's `subscribe`.
+struct ServerSubscription {
+  std::optional<StreamPosition> recover_since;  // recover from this position
+  std::string chan_info;  // raw JSON shown in presence, join/leave and publications; may be empty
+  std::string data;       // raw JSON sent in the subscribe push; may be empty
+  std::optional<std::int64_t> expires_at_s;  // without a refresh, close 3006 after this plus the grace
+};
+
 class Client : public std::enable_shared_from_this<Client> {
  public:
   // The transport owns the Client through a shared_ptr and must call
@@ -52,10 +60,16 @@ class Client : public std::enable_shared_from_this<Client> {
   void on_closed();
 
   // Server API actions (see server_api.h); no-ops on a closed connection.
-  void server_subscribe(const std::string& channel, std::optional<StreamPosition> recover_since);
+  void server_subscribe(const std::string& channel, const ServerSubscription& options);
   void server_unsubscribe(const std::string& channel);
   void server_refresh(bool expired, std::optional<std::int64_t> expire_at_s);
   void server_message(const SharedMessage& message);
+
+  // Ends a positioned subscription that missed publications, if it is still
+  // the stale one: unsubscribe push 2500 (the SDK resubscribes and
+  // recovers), or close 3010 for a server-side subscription. The engine
+  // calls it through post().
+  void on_insufficient_state(const std::string& channel);
 
   // Runs `fn` on this connection's strand unless the transport is gone.
   // Thread-safe: the only Client method callable from any thread.
@@ -87,6 +101,7 @@ class Client : public std::enable_shared_from_this<Client> {
     StreamPosition since;
     std::string chan_info;
     std::optional<std::int64_t> expires_at_s;
+    std::string data;  // raw JSON for the result's `data`, may be empty
   };
 
   void dispatch(const Command& cmd);
@@ -112,6 +127,9 @@ class Client : public std::enable_shared_from_this<Client> {
                                                          const JoinParams& params);
   void leave_all();
   void expire_subscriptions(std::int64_t now);
+  // Asks the engine to check the positioned channels every
+  // position_check_interval.
+  void check_positions(std::int64_t now);
 
   // Resolves a channel for a command; sends the error reply on failure.
   const NamespaceOptions* resolve(std::uint32_t id, const std::string& channel, ChannelName& name);
@@ -143,6 +161,7 @@ class Client : public std::enable_shared_from_this<Client> {
   std::optional<std::int64_t> next_ping_ms_;
   std::optional<std::int64_t> pong_deadline_ms_;
   std::optional<std::int64_t> expire_close_at_ms_;
+  std::optional<std::int64_t> next_position_check_ms_;
   double rate_tokens_ = 0;
   std::int64_t rate_refilled_ms_ = 0;
 };

@@ -37,7 +37,11 @@ void Client::on_subscribe(const Command& cmd) {
       return disconnect(disconnects::invalid_token());
     }
     params.chan_info = claims->info_json;
-    params.expires_at_s = claims->expires_at;
+    params.data = claims->data_json;
+    params.expires_at_s = claims->session_expiry();
+    if (params.expires_at_s && *params.expires_at_s <= engine_.now_ms() / 1000) {
+      return reply_error(cmd.id, errors::expired());
+    }
     token_grants = true;
   }
 
@@ -240,11 +244,15 @@ void Client::on_refresh(const Command& cmd) {
     spdlog::info("realtime: refresh of client {} user {} carried a token of user {}", id_, user_, claims->subject);
     return disconnect(disconnects::invalid_token());
   }
-  set_connection_expiry(claims->expires_at);
+  std::optional<std::int64_t> expires_at = claims->session_expiry();
+  if (expires_at && *expires_at <= engine_.now_ms() / 1000) {
+    return reply_error(cmd.id, errors::expired());
+  }
+  set_connection_expiry(expires_at);
   ObjectWriter w;
   w.string("client", id_).string("version", o.server_version);
-  if (claims->expires_at) {
-    std::int64_t ttl = std::max<std::int64_t>(1, *claims->expires_at - engine_.now_ms() / 1000);
+  if (expires_at) {
+    std::int64_t ttl = std::max<std::int64_t>(1, *expires_at - engine_.now_ms() / 1000);
     w.boolean("expires", true).number("ttl", static_cast<std::uint64_t>(ttl));
   }
   reply(cmd.id, "refresh", w.finish());
@@ -270,11 +278,15 @@ void Client::on_sub_refresh(const Command& cmd) {
   if (claims->channel != cmd.channel || (!claims->subject.empty() && claims->subject != user_)) {
     return disconnect(disconnects::invalid_token());
   }
+  std::optional<std::int64_t> expires_at = claims->session_expiry();
+  if (expires_at && *expires_at <= engine_.now_ms() / 1000) {
+    return reply_error(cmd.id, errors::expired());
+  }
   it->second.close_at_ms.reset();
   ObjectWriter w;
-  if (claims->expires_at) {
-    it->second.close_at_ms = (*claims->expires_at + o.expired_close_delay_s) * 1000;
-    std::int64_t ttl = std::max<std::int64_t>(1, *claims->expires_at - engine_.now_ms() / 1000);
+  if (expires_at) {
+    it->second.close_at_ms = (*expires_at + o.expired_close_delay_s) * 1000;
+    std::int64_t ttl = std::max<std::int64_t>(1, *expires_at - engine_.now_ms() / 1000);
     w.boolean("expires", true).number("ttl", static_cast<std::uint64_t>(ttl));
   }
   reply(cmd.id, "sub_refresh", w.finish());

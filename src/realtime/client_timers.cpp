@@ -23,8 +23,13 @@ std::optional<std::int64_t> Client::next_deadline() const {
   consider(next_ping_ms_);
   consider(pong_deadline_ms_);
   consider(expire_close_at_ms_);
+  bool any_positioned = false;
   for (const auto& [channel, sub] : subs_) {
     consider(sub.close_at_ms);
+    any_positioned = any_positioned || sub.positioned;
+  }
+  if (any_positioned) {
+    consider(next_position_check_ms_);
   }
   return next;
 }
@@ -47,6 +52,10 @@ void Client::on_timer() {
     return disconnect(disconnects::connection_expired());
   }
   expire_subscriptions(now);
+  if (state_ != State::connected) {
+    return;
+  }
+  check_positions(now);
   if (state_ != State::connected) {
     return;
   }
@@ -81,7 +90,48 @@ void Client::expire_subscriptions(std::int64_t now) {
   }
 }
 
-void Client::server_subscribe(const std::string& channel, std::optional<StreamPosition> recover_since) {
+void Client::check_positions(std::int64_t now) {
+  std::int64_t interval_ms = engine_.options().position_check_interval_s * 1000;
+  if (interval_ms <= 0) {
+    return;
+  }
+  if (!next_position_check_ms_) {
+    next_position_check_ms_ = now + interval_ms;
+    return;
+  }
+  if (now < *next_position_check_ms_) {
+    return;
+  }
+  next_position_check_ms_ = now + interval_ms;
+  // Collected first: a failed check may end subscriptions re-entrantly.
+  std::vector<std::string> channels;
+  for (const auto& [channel, sub] : subs_) {
+    if (sub.positioned) {
+      channels.push_back(channel);
+    }
+  }
+  for (const std::string& channel : channels) {
+    engine_.check_position(channel);
+  }
+}
+
+void Client::on_insufficient_state(const std::string& channel) {
+  auto it = subs_.find(channel);
+  if (state_ != State::connected || it == subs_.end() || !engine_.position_stale(channel, this)) {
+    return;  // gone, or already a new subscription
+  }
+  spdlog::debug("realtime: client {} user {} missed publications in {}", id_, user_, channel);
+  if (it->second.server_side) {
+    return disconnect(disconnects::insufficient_state());
+  }
+  subs_.erase(it);
+  engine_.detach(channel, this, id_);
+  std::string body =
+      ObjectWriter().number("code", kUnsubscribeInsufficientState).string("reason", "insufficient state").finish();
+  send(encode_push(channel, "unsubscribe", body));
+}
+
+void Client::server_subscribe(const std::string& channel, const ServerSubscription& options) {
   if (state_ != State::connected || subs_.contains(channel)) {
     return;
   }
@@ -93,10 +143,13 @@ void Client::server_subscribe(const std::string& channel, std::optional<StreamPo
   JoinParams params;
   params.server_side = true;
   params.join_leave = true;
-  if (recover_since) {
+  if (options.recover_since) {
     params.recover = true;
-    params.since = *recover_since;
+    params.since = *options.recover_since;
   }
+  params.chan_info = options.chan_info;
+  params.data = options.data;
+  params.expires_at_s = options.expires_at_s;
   transport_->hold();
   auto body = join_channel(channel, *ns, params);
   if (body) {
@@ -124,7 +177,8 @@ void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_
   if (state_ != State::connected) {
     return;
   }
-  if (expired) {
+  // As in Centrifugo, an expire_at already past closes the connection now.
+  if (expired || (expire_at_s && *expire_at_s <= engine_.now_ms() / 1000)) {
     return disconnect(disconnects::connection_expired());
   }
   set_connection_expiry(expire_at_s);

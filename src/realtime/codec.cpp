@@ -151,7 +151,14 @@ Status read_params(const json::object& p, Command& cmd) {
       if (auto s = read_string(p, "name", cmd.name); !s) return s;
       if (auto s = read_string(p, "version", cmd.version); !s) return s;
       return read_subs(p, cmd.subs);
-    case Method::subscribe:
+    case Method::subscribe: {
+      // Centrifugo closes with 3501 on a delta type it does not know.
+      // Tandem accepts "fossil" and sends full data (no `delta` in the result).
+      std::string delta;
+      if (auto s = read_string(p, "delta", delta); !s) return s;
+      if (!delta.empty() && delta != "fossil") {
+        return bad(fmt::format("unknown delta type \"{}\" in subscribe; the known type is \"fossil\"", delta));
+      }
       if (auto s = read_string(p, "channel", cmd.channel); !s) return s;
       if (auto s = read_string(p, "token", cmd.token); !s) return s;
       if (auto s = read_bool(p, "recover", cmd.recover); !s) return s;
@@ -161,6 +168,7 @@ Status read_params(const json::object& p, Command& cmd) {
       if (auto s = read_bool(p, "positioned", cmd.positioned); !s) return s;
       if (auto s = read_bool(p, "recoverable", cmd.recoverable); !s) return s;
       return read_bool(p, "join_leave", cmd.join_leave);
+    }
     case Method::unsubscribe:
     case Method::presence:
     case Method::presence_stats:

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/ids.h"
 #include "realtime/client.h"
@@ -78,6 +79,9 @@ void Engine::drop_if_empty(std::string_view channel) {
 }
 
 Result<StreamPosition> Engine::publish(std::string_view channel, std::string data, PublishOptions options) {
+  if (!options.idempotency_key.empty()) {
+    return publish_once(channel, std::move(data), std::move(options));
+  }
   auto name = parse_channel(channel);
   if (!name) {
     return fail(ErrorCode::invalid_request,
@@ -121,10 +125,97 @@ Result<StreamPosition> Engine::publish(std::string_view channel, std::string dat
     return position;
   }
   auto message = std::make_shared<const std::string>(encode_push(channel, "pub", encode_publication(pub)));
-  for (const Subscriber& sub : ch->subscribers) {
+  std::vector<std::weak_ptr<Client>> stale;
+  if (keep_history) {
+    if (position.epoch != ch->epoch) {
+      compare_positions(*ch, position, stale);  // another epoch: every positioned subscriber is behind
+    }
+    ch->position_checked_ms = pub.time_unix_ms;
+  }
+  for (Subscriber& sub : ch->subscribers) {
+    if (keep_history && sub.positioned && !advance(sub, position.offset, stale)) {
+      continue;
+    }
     sub.transport->deliver(message);
   }
+  if (!stale.empty()) {
+    lock.unlock();
+    report_stale(channel, stale);
+  }
   return position;
+}
+
+bool Engine::advance(Subscriber& sub, std::uint64_t offset, std::vector<std::weak_ptr<Client>>& stale) {
+  if (sub.stale || offset <= sub.offset) {
+    return false;  // stale, or it subscribed after this publication was stored
+  }
+  if (offset != sub.offset + 1) {
+    mark_stale(sub, stale);
+    return false;
+  }
+  sub.offset = offset;
+  return true;
+}
+
+void Engine::mark_stale(Subscriber& sub, std::vector<std::weak_ptr<Client>>& stale) {
+  sub.stale = true;
+  // The subscriber is still attached, so its Client is alive under the lock.
+  stale.push_back(sub.client->weak_from_this());
+}
+
+void Engine::compare_positions(Channel& ch, const StreamPosition& top, std::vector<std::weak_ptr<Client>>& stale) {
+  for (Subscriber& sub : ch.subscribers) {
+    if (sub.positioned && !sub.stale && (ch.epoch != top.epoch || sub.offset != top.offset)) {
+      mark_stale(sub, stale);
+    }
+  }
+  ch.epoch = top.epoch;
+}
+
+void Engine::report_stale(std::string_view channel, const std::vector<std::weak_ptr<Client>>& stale) {
+  spdlog::info("realtime: {} subscriber(s) of {} missed publications; they get insufficient state", stale.size(),
+               channel);
+  for (const auto& weak : stale) {
+    if (auto client = weak.lock()) {
+      client->post([name = std::string(channel)](Client& c) { c.on_insufficient_state(name); });
+    }
+  }
+}
+
+void Engine::check_position(std::string_view channel) {
+  std::vector<std::weak_ptr<Client>> stale;
+  {
+    auto [ch, lock] = lock_channel(channel, false);
+    std::int64_t now = now_ms();
+    std::int64_t interval_ms = options_.position_check_interval_s * 1000;
+    if (!ch || ch->epoch.empty() || interval_ms <= 0 || now - ch->position_checked_ms < interval_ms) {
+      return;  // nothing positioned, or checked (or published to) recently
+    }
+    ch->position_checked_ms = now;
+    auto name = parse_channel(channel);
+    const NamespaceOptions* ns = name ? find_namespace(name->ns) : nullptr;
+    if (ns == nullptr) {
+      return;
+    }
+    HistoryQuery query;
+    query.now_unix_ms = now;
+    auto read = history_source(name->ns).read(channel, query, *ns);
+    if (!read) {
+      return;  // a storage failure: check again next time
+    }
+    compare_positions(*ch, read->top, stale);
+  }
+  report_stale(channel, stale);
+}
+
+bool Engine::position_stale(std::string_view channel, const Client* client) {
+  auto [ch, lock] = lock_channel(channel, false);
+  if (!ch) {
+    return false;
+  }
+  auto it = std::find_if(ch->subscribers.begin(), ch->subscribers.end(),
+                         [&](const Subscriber& s) { return s.client == client; });
+  return it != ch->subscribers.end() && it->stale;
 }
 
 void Engine::deliver_presence_event(Channel& ch, std::string_view channel, std::string_view kind,
@@ -184,13 +275,30 @@ Result<AttachResult> Engine::attach(std::string_view channel, const NamespaceOpt
     }
   }
 
-  ch->subscribers.push_back({request.client, request.transport, request.join_leave});
+  // A positioned subscriber starts at the top: recovered publications or
+  // the reply's position bring the client there.
+  std::vector<std::weak_ptr<Client>> stale;
+  if (request.positioned && ch->epoch != result.top.epoch) {
+    if (!ch->epoch.empty()) {
+      compare_positions(*ch, result.top, stale);
+    }
+    ch->epoch = result.top.epoch;
+  }
+  ch->subscribers.push_back({.client = request.client,
+                             .transport = request.transport,
+                             .join_leave = request.join_leave,
+                             .positioned = request.positioned,
+                             .offset = result.top.offset});
   if (request.presence) {
     ch->presence[request.presence->client] = *request.presence;
     ++ch->users[request.presence->user];
     if (ns.join_leave) {
       deliver_presence_event(*ch, channel, "join", *request.presence);
     }
+  }
+  if (!stale.empty()) {
+    lock.unlock();
+    report_stale(channel, stale);
   }
   return result;
 }
@@ -401,6 +509,24 @@ void Engine::disconnect_all(Disconnect reason) {
   for (const auto& c : clients) {
     c->post([reason](Client& client) { client.disconnect(reason); });
   }
+}
+
+}  // namespace tandem::realtime
+
+namespace tandem::realtime {
+
+Result<StreamPosition> Engine::publish_once(std::string_view channel, std::string data, PublishOptions options) {
+  std::string key = std::move(options.idempotency_key);
+  options.idempotency_key.clear();
+  std::lock_guard lock(idempotency_mutex_);
+  if (auto earlier = idempotent_results_.find(channel, key, now_ms())) {
+    return *earlier;
+  }
+  auto published = publish(channel, std::move(data), std::move(options));
+  if (published) {
+    idempotent_results_.store(channel, key, *published, now_ms());
+  }
+  return published;
 }
 
 }  // namespace tandem::realtime

@@ -29,6 +29,7 @@
 #include "realtime/authorizer.h"
 #include "realtime/codec.h"
 #include "realtime/history.h"
+#include "realtime/idempotency.h"
 #include "realtime/options.h"
 #include "realtime/rpc.h"
 #include "realtime/transport.h"
@@ -45,11 +46,16 @@ struct PublishOptions {
   // Offset chosen by the caller, for history sources that own numbering
   // (document channels: the document version). MemoryHistory ignores it.
   std::optional<std::uint64_t> offset;
+  // With a key, a repeated publish to the same channel within
+  // kIdempotencyTtlMs returns the first result and publishes nothing.
+  std::string idempotency_key;
 };
+
+inline constexpr std::int64_t kIdempotencyTtlMs = 5 * 60 * 1000;
 
 // A connection joining a channel.
 struct AttachRequest {
-  const Client* client = nullptr;       // identity of the subscriber
+  Client* client = nullptr;             // identity of the subscriber
   std::shared_ptr<Transport> transport;  // where deliveries go
   bool join_leave = false;               // receives join and leave pushes
   std::optional<ClientInfo> presence;    // added to presence (emits join) when set
@@ -93,6 +99,8 @@ class Engine {
   std::int64_t now_ms() const { return clock_(); }
   ChannelAuthorizer& authorizer() { return *authorizer_; }
   RpcRegistry& rpc() { return rpc_; }
+  // Methods of the server API's `rpc` call (none by default: 104).
+  ApiRpcRegistry& api_rpc() { return api_rpc_; }
 
   // Replaces the history source of namespace `ns` (default: one shared
   // MemoryHistory). Call before serving; not synchronized with traffic.
@@ -116,6 +124,18 @@ class Engine {
 
   // Removes a subscriber and its presence entry (emitting leave). Thread-safe.
   void detach(std::string_view channel, const Client* client, std::string_view client_id);
+
+  // Stream positions. A positioned subscriber gets a channel's publications
+  // only in offset order without gaps: it skips one it already has, and one
+  // past a gap (or from another epoch) marks it stale instead, and its
+  // Client gets Client::on_insufficient_state() on its strand. check_position()
+  // also compares the positions with the stream top, at most once per
+  // position_check_interval and only when no publication came meanwhile, so
+  // a stream that moved without this engine (another writer of the history
+  // source) is noticed too. Both are thread-safe.
+  void check_position(std::string_view channel);
+  // True when `client`'s subscription to `channel` is stale.
+  bool position_stale(std::string_view channel, const Client* client);
 
   Result<HistoryResult> history(std::string_view channel, const NamespaceOptions& ns, HistoryQuery query);
   Status remove_history(std::string_view channel, const NamespaceOptions& ns);
@@ -154,13 +174,18 @@ class Engine {
 
  private:
   struct Subscriber {
-    const Client* client = nullptr;
+    Client* client = nullptr;
     std::shared_ptr<Transport> transport;
     bool join_leave = false;
+    bool positioned = false;  // offset below is tracked
+    bool stale = false;       // missed a publication; gets none until it leaves
+    std::uint64_t offset = 0;  // last offset this subscriber has, in the channel's epoch
   };
   struct Channel {
     std::mutex mutex;
     bool removed = false;  // unlinked from its shard; look the name up again
+    std::string epoch;     // epoch of the positioned subscribers' offsets
+    std::int64_t position_checked_ms = 0;  // last position check or positioned publication
     std::vector<Subscriber> subscribers;
     std::unordered_map<std::string, ClientInfo> presence;  // by client id
     std::unordered_map<std::string, std::size_t> users;     // presence entries per user
@@ -177,14 +202,27 @@ class Engine {
                                                                                  bool create);
   void drop_if_empty(std::string_view channel);
   HistorySource& history_source(std::string_view ns);
+  Result<StreamPosition> publish_once(std::string_view channel, std::string data, PublishOptions options);
   void deliver_presence_event(Channel& ch, std::string_view channel, std::string_view kind,
                               const ClientInfo& info);
+  // Moves a positioned subscriber to `offset`; false when it must not get
+  // that publication (it has it, is stale, or would see a gap).
+  static bool advance(Subscriber& sub, std::uint64_t offset, std::vector<std::weak_ptr<Client>>& stale);
+  // Marks a positioned subscriber stale and remembers whom to tell.
+  static void mark_stale(Subscriber& sub, std::vector<std::weak_ptr<Client>>& stale);
+  // Compares positioned subscribers with `top` (channel locked).
+  static void compare_positions(Channel& ch, const StreamPosition& top, std::vector<std::weak_ptr<Client>>& stale);
+  // Posts Client::on_insufficient_state to each client (no lock held).
+  static void report_stale(std::string_view channel, const std::vector<std::weak_ptr<Client>>& stale);
 
   const EngineOptions options_;
   const std::shared_ptr<ChannelAuthorizer> authorizer_;
   const Clock clock_;
   const std::int64_t started_ms_;
   RpcRegistry rpc_;
+  ApiRpcRegistry api_rpc_;
+  std::mutex idempotency_mutex_;  // held across lookup, publish and store
+  IdempotencyCache idempotent_results_{kIdempotencyTtlMs, 100'000};
   MessageHandler message_handler_;
   std::shared_ptr<HistorySource> default_history_;
   std::map<std::string, std::shared_ptr<HistorySource>, std::less<>> history_by_ns_;

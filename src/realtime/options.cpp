@@ -208,6 +208,7 @@ Result<EngineOptions> parse_options(const toml::table& realtime, EngineOptions o
     else if (key == "pong_timeout") s = assign(read_seconds(key, node), o.pong_timeout_s);
     else if (key == "stale_close_delay") s = assign(read_seconds(key, node), o.stale_close_delay_s);
     else if (key == "expired_close_delay") s = assign(read_seconds(key, node), o.expired_close_delay_s);
+    else if (key == "position_check_interval") s = assign(read_seconds(key, node), o.position_check_interval_s);
     else if (key == "max_message_bytes") s = assign(read_count(key, node, 1024), o.max_message_bytes);
     else if (key == "max_channels_per_connection") s = assign(read_count(key, node, 1), o.max_channels_per_connection);
     else if (key == "queue_max_messages") s = assign(read_count(key, node, 16), o.queue_max_messages);

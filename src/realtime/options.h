@@ -47,6 +47,9 @@ struct EngineOptions {
   std::int64_t pong_timeout_s = 8;            // wait for any frame after a ping, seconds; 0: no check
   std::int64_t stale_close_delay_s = 10;      // close a connection without connect after, seconds
   std::int64_t expired_close_delay_s = 25;    // grace after token expiry before 3005/2501, seconds
+  // How often a quiet channel's subscribers' stream positions are compared
+  // with its top, seconds; 0: never (Centrifugo checks every 40 s).
+  std::int64_t position_check_interval_s = 40;
   std::size_t max_message_bytes = 64 * 1024;  // largest incoming WebSocket message, bytes
   std::size_t max_channels_per_connection = 128;   // subscriptions per connection (error 106)
   std::size_t queue_max_messages = 8192;           // queued outgoing messages per connection

@@ -25,6 +25,7 @@ Disconnect connection_expired() { return {3005, "connection expired"}; }
 Disconnect subscription_expired() { return {3006, "subscription expired"}; }
 Disconnect slow() { return {3008, "slow"}; }
 Disconnect write_error() { return {3009, "write error"}; }
+Disconnect insufficient_state() { return {3010, "insufficient state"}; }
 Disconnect force_reconnect() { return {3011, "force reconnect"}; }
 Disconnect no_pong() { return {3012, "no pong"}; }
 Disconnect invalid_token() { return {3500, "invalid token"}; }

@@ -46,6 +46,7 @@ Disconnect connection_expired();     // 3005
 Disconnect subscription_expired();   // 3006
 Disconnect slow();                   // 3008
 Disconnect write_error();            // 3009
+Disconnect insufficient_state();     // 3010
 Disconnect force_reconnect();        // 3011
 Disconnect no_pong();                // 3012
 Disconnect invalid_token();          // 3500

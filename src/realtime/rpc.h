@@ -1,5 +1,6 @@
-// RPC methods callable over the socket (`rpc` command), registered by the
-// application before serving, e.g. `doc.submit`.
+// RPC methods callable over the socket (`rpc` command) or through the server
+// API (`rpc` method), registered by the application before serving, e.g.
+// `doc.submit`.
 #pragma once
 
 #include <expected>
@@ -28,18 +29,34 @@ using RpcDone = std::function<void(RpcResult)>;
 // Runs the method. It may complete synchronously or later from any thread.
 using RpcHandler = std::function<void(RpcCall call, RpcDone done)>;
 
+// A method of the server API's `rpc` call: runs synchronously on the HTTP
+// thread with the request's `params` (raw JSON, may be empty) and returns the
+// result `data`.
+using ApiRpcHandler = std::function<RpcResult(std::string_view params)>;
+
 // Thread-safe map of method name to handler.
-class RpcRegistry {
+template <typename Handler>
+class MethodRegistry {
  public:
   // Registers or replaces `method`.
-  void add(std::string method, RpcHandler handler);
+  void add(std::string method, Handler handler) {
+    std::lock_guard lock(mutex_);
+    handlers_[std::move(method)] = std::move(handler);
+  }
 
   // Returns the handler, or an empty function for an unknown method (104).
-  RpcHandler find(std::string_view method) const;
+  Handler find(std::string_view method) const {
+    std::lock_guard lock(mutex_);
+    auto it = handlers_.find(std::string(method));
+    return it == handlers_.end() ? Handler{} : it->second;
+  }
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, RpcHandler> handlers_;
+  std::unordered_map<std::string, Handler> handlers_;
 };
+
+using RpcRegistry = MethodRegistry<RpcHandler>;
+using ApiRpcRegistry = MethodRegistry<ApiRpcHandler>;
 
 }  // namespace tandem::realtime

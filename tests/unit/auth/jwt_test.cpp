@@ -120,6 +120,38 @@ TEST(Jwt, ReadsRealtimeClaims) {
   EXPECT_EQ(claims->channels[1], "doc:w:*");
 }
 
+TEST(Jwt, ReadsExpireAtAndBase64Claims) {
+  auto claims = verify(mint("u_1", 3600, R"({"expire_at":1800000100,"b64info":"eyJhIjoxfQ==","data":[1]})"));
+  ASSERT_TRUE(claims.has_value()) << claims.error().message;
+  EXPECT_EQ(claims->expire_at, 1'800'000'100);
+  EXPECT_EQ(claims->session_expiry(), 1'800'000'100);
+  EXPECT_EQ(claims->info_json, R"({"a":1})");
+  EXPECT_EQ(claims->data_json, "[1]");
+
+  auto never = verify(mint("u_1", 3600, R"({"expire_at":0})"));
+  ASSERT_TRUE(never.has_value());
+  EXPECT_FALSE(never->session_expiry().has_value());
+  EXPECT_EQ(verify(mint("u_1", 3600))->session_expiry(), kNow + 3600);
+
+  auto not_json = verify(mint("u_1", 3600, R"({"b64data":"aGVsbG8="})"));
+  ASSERT_FALSE(not_json.has_value());
+  EXPECT_EQ(not_json.error().failure, TokenFailure::malformed);
+  EXPECT_FALSE(verify(mint("u_1", 3600, R"({"expire_at":"soon"})")).has_value());
+}
+
+TEST(Jwt, ReadsSubsClaim) {
+  std::string extra = R"({"channels":["a:1"],"subs":{"b:2":{"b64info":"eyJhIjoxfQ=="},"a:9":{"data":3}}})";
+  auto claims = verify(mint("u_1", 3600, extra));
+  ASSERT_TRUE(claims.has_value()) << claims.error().message;
+  auto subs = claims->token_subscriptions();
+  ASSERT_EQ(subs.size(), 2u);
+  EXPECT_EQ(subs[0].channel, "a:9");
+  EXPECT_EQ(subs[0].data_json, "3");
+  EXPECT_EQ(subs[1].info_json, R"({"a":1})");
+  EXPECT_EQ(verify(mint("u_1", 3600, R"({"channels":["a:1"]})"))->token_subscriptions()[0].channel, "a:1");
+  EXPECT_FALSE(verify(mint("u_1", 3600, R"({"subs":{"a:1":7}})")).has_value());
+}
+
 TEST(Jwt, ErrorMapsToUnauthorized) {
   auto claims = verify("");
   ASSERT_FALSE(claims.has_value());
@@ -139,6 +171,13 @@ TEST(Base64url, RoundTripsAllLengths) {
 TEST(Base64url, RejectsInvalidCharacters) {
   EXPECT_FALSE(base64url_decode("ab+c").has_value());
   EXPECT_FALSE(base64url_decode("a").has_value());
+}
+
+TEST(Base64, DecodesTheStandardAlphabet) {
+  EXPECT_EQ(base64_decode("+/8="), std::string("\xfb\xff"));
+  EXPECT_EQ(base64_decode("+/8"), std::string("\xfb\xff"));
+  EXPECT_FALSE(base64_decode("-_8=").has_value());
+  EXPECT_FALSE(base64_decode("a b=").has_value());
 }
 
 }  // namespace

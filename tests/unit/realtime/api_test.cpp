@@ -113,6 +113,42 @@ TEST(ServerApi, SubscribeUnsubscribeDisconnectUser) {
   EXPECT_EQ(a.transport->closed()->reason, "bye");
 }
 
+TEST(ServerApi, SubscribeWithInfoDataAndExpiry) {
+  Fixture f;
+  Conn a(*f.engine);
+  std::string id = a.connect(f.token("alice"));
+  std::string expire_at = std::to_string(f.now_ms / 1000 + 60);
+  // b64info is the base64 of {"role":"guest"}.
+  call(*f.engine, "subscribe",
+       R"({"user":"alice","channel":"workspace:w1","b64info":"eyJyb2xlIjoiZ3Vlc3QifQ==","data":{"welcome":1},)"
+       R"("expire_at":)" + expire_at + "}");
+  auto pushed = a.received();
+  ASSERT_FALSE(pushed.empty());
+  const auto& result = pushed[0].at("push").at("subscribe");
+  EXPECT_EQ(result.at("data").at("welcome").as_int64(), 1);
+  EXPECT_EQ(result.at("ttl").as_int64(), 60);
+  auto p = call(*f.engine, "presence", R"({"channel":"workspace:w1"})");
+  EXPECT_EQ(p.at("result").at("presence").at(id).at("chan_info").at("role").as_string(), "guest");
+
+  // A server-side subscription that expires closes the connection with 3006.
+  f.now_ms += (60 + 25) * 1000;
+  a.client->on_timer();
+  ASSERT_TRUE(a.transport->closed().has_value());
+  EXPECT_EQ(a.transport->closed()->code, 3006);
+}
+
+TEST(ServerApi, SubscribeRejectsBadInfoAndPastExpiry) {
+  Fixture f;
+  Conn a(*f.engine);
+  a.connect(f.token("alice"));
+  std::string past = std::to_string(f.now_ms / 1000 - 1);
+  auto expired = call(*f.engine, "subscribe", R"({"user":"alice","channel":"workspace:w1","expire_at":)" + past + "}");
+  EXPECT_EQ(expired.at("error").at("code").as_int64(), 107);
+  auto bad_info = call(*f.engine, "subscribe", R"({"user":"alice","channel":"workspace:w1","b64info":"aGVsbG8="})");
+  EXPECT_EQ(bad_info.at("error").at("code").as_int64(), 107);
+  EXPECT_EQ(a.client->subscription_count(), 0u);
+}
+
 TEST(ServerApi, RefreshExpiredDisconnects) {
   Fixture f;
   Conn a(*f.engine);

@@ -445,6 +445,30 @@ TEST(Client, SubscriptionTokensAndSubRefresh) {
   EXPECT_EQ(closed_code(a), 3500);
 }
 
+TEST(Client, SubscriptionTokenDataAndBase64Info) {
+  EngineOptions o = default_options();
+  NamespaceOptions priv;
+  priv.subscribe = SubscribeRule::token;
+  priv.presence = true;
+  o.namespaces["private"] = priv;
+  Fixture f(o);
+  Conn a(*f.engine);
+  std::string id = a.connect(f.token("alice"));
+
+  // b64info is the base64 of {"role":"guest"}; data comes back in the result.
+  std::string sub_token =
+      f.token("", 60, R"({"channel":"private:x","b64info":"eyJyb2xlIjoiZ3Vlc3QifQ==","data":{"motd":"hi"}})");
+  auto ok = a.send(R"({"id":2,"subscribe":{"channel":"private:x","token":")" + sub_token + R"("}})");
+  ASSERT_TRUE(ok[0].as_object().contains("subscribe")) << json::serialize(ok[0]);
+  EXPECT_EQ(ok[0].at("subscribe").at("data").at("motd").as_string(), "hi");
+  auto presence = a.send(R"({"id":3,"presence":{"channel":"private:x"}})");
+  EXPECT_EQ(presence[0].at("presence").at("presence").at(id).at("chan_info").at("role").as_string(), "guest");
+
+  // b64data that is not JSON makes the token invalid: 103.
+  std::string bad = f.token("", 60, R"({"channel":"private:y","b64data":"aGVsbG8="})");
+  EXPECT_EQ(error_code(a.send(R"({"id":4,"subscribe":{"channel":"private:y","token":")" + bad + R"("}})")[0]), 103);
+}
+
 TEST(Client, SubRefreshWithoutChannelClosesWith3501) {
   Fixture f;
   Conn a(*f.engine);
@@ -475,6 +499,24 @@ TEST(Client, TokenChannelsBecomeServerSideSubscriptions) {
   auto pushes = a.received();
   ASSERT_EQ(pushes.size(), 1u);
   EXPECT_EQ(pushes[0].at("push").at("channel").as_string(), "user:alice");
+}
+
+TEST(Client, TokenSubsClaimTakesPriorityWithInfoAndData) {
+  Fixture f;
+  Conn a(*f.engine);
+  std::string claims = R"({"channels":["user:alice"],)"
+                       R"("subs":{"workspace:w1":{"info":{"role":"viewer"},"data":{"motd":"hi"}},"doc:w1:*":{}}})";
+  auto replies = a.send(R"({"id":1,"connect":{"token":")" + f.token("alice", 3600, claims) + R"("}})");
+  const auto& subs = replies[0].at("connect").at("subs").as_object();
+  ASSERT_EQ(subs.size(), 1u) << json::serialize(replies[0]);  // `channels` is ignored
+  EXPECT_EQ(subs.at("workspace:w1").at("data").at("motd").as_string(), "hi");
+  std::string id(replies[0].at("connect").at("client").as_string());
+  auto presence = a.send(R"({"id":2,"presence":{"channel":"workspace:w1"}})");
+  EXPECT_EQ(presence[0].at("presence").at("presence").at(id).at("chan_info").at("role").as_string(), "viewer");
+
+  Conn b(*f.engine);
+  b.send(R"({"id":1,"connect":{"token":")" + f.token("bob", 3600, R"({"subs":{"nope:x":{}}})") + R"("}})");
+  EXPECT_FALSE(b.client->connected());
 }
 
 TEST(Client, UnknownTokenChannelFailsConnectWith102) {
@@ -508,6 +550,43 @@ TEST(Client, PingCommandGets108) {
   Conn a(*f.engine);
   a.connect(f.token("alice"));
   EXPECT_EQ(error_code(a.send(R"({"id":2,"ping":{}})")[0]), 108);
+}
+
+TEST(Client, HistoryReverseNewestFirst) {
+  Fixture f;
+  Conn a(*f.engine);
+  a.connect(f.token("alice"));
+  for (int n = 1; n <= 4; ++n) {
+    ASSERT_TRUE(f.engine->publish("workspace:w1", R"({"n":)" + std::to_string(n) + "}").has_value());
+  }
+  auto newest = a.send(R"({"id":2,"history":{"channel":"workspace:w1","limit":2,"reverse":true}})");
+  const auto& pubs = newest[0].at("history").at("publications").as_array();
+  ASSERT_EQ(pubs.size(), 2u);
+  EXPECT_EQ(pubs[0].at("offset").as_int64(), 4);
+  EXPECT_EQ(pubs[1].at("offset").as_int64(), 3);
+  EXPECT_EQ(pubs[1].at("data").at("n").as_int64(), 3);
+  EXPECT_EQ(newest[0].at("history").at("offset").as_int64(), 4);
+}
+
+TEST(Client, TokenPatternOpensMatchingTokenChannels) {
+  EngineOptions o = default_options();
+  NamespaceOptions priv;
+  priv.subscribe = SubscribeRule::token;
+  priv.presence = true;
+  o.namespaces["private"] = priv;
+  Fixture f(o);
+  Conn a(*f.engine);
+  auto connected = a.send(R"({"id":1,"connect":{"token":")" +
+                          f.token("alice", 3600, R"({"channels":["private:room-*"]})") + R"("}})");
+  // A pattern is a permission, not a server-side subscription.
+  EXPECT_FALSE(connected[0].at("connect").as_object().contains("subs"));
+
+  auto ok = a.send(R"({"id":2,"subscribe":{"channel":"private:room-7"}})");
+  EXPECT_TRUE(ok[0].as_object().contains("subscribe")) << json::serialize(ok[0]);
+  auto presence = a.send(R"({"id":3,"presence_stats":{"channel":"private:room-8"}})");
+  EXPECT_TRUE(presence[0].as_object().contains("presence_stats")) << json::serialize(presence[0]);
+  EXPECT_EQ(error_code(a.send(R"({"id":4,"subscribe":{"channel":"private:hall"}})")[0]), 103);
+  EXPECT_EQ(error_code(a.send(R"({"id":5,"presence":{"channel":"private:hall"}})")[0]), 103);
 }
 
 TEST(Client, CloseLeavesChannelsAndPresence) {

@@ -54,6 +54,14 @@ TEST(Codec, RejectsIdAboveUint32) {
   EXPECT_FALSE(decode_command(R"({"id":1e30,"connect":{}})").has_value());
 }
 
+TEST(Codec, AcceptsOnlyFossilDelta) {
+  EXPECT_TRUE(decode_command(R"({"id":1,"subscribe":{"channel":"c","delta":"fossil"}})").has_value());
+  auto unknown = decode_command(R"({"id":1,"subscribe":{"channel":"c","delta":"xdelta"}})");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("xdelta"), std::string::npos);
+  EXPECT_FALSE(decode_command(R"({"id":1,"subscribe":{"channel":"c","delta":1}})").has_value());
+}
+
 TEST(Codec, DecodesHistoryAndConnectFields) {
   auto h = decode_command(R"({"id":1,"history":{"channel":"c:x","limit":-1,"since":{"offset":3,"epoch":"e"},"reverse":true}})");
   ASSERT_TRUE(h.has_value());
