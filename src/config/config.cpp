@@ -146,6 +146,17 @@ std::vector<Setting> build_settings() {
                   false, [](Config& config, const std::string& text) {
                     return apply_bool(config.demo, text, "demo flag");
                   }});
+
+  list.push_back({"web_root", "--web-root", "TANDEM_WEB_ROOT", "DIR",
+                  "Folder of the built web client (web/dist), served at /. Default: none, no page is served", false,
+                  string_setter(&Config::web_root, "web root")});
+
+  list.push_back({"dev_login", "--dev-login", "TANDEM_DEV_LOGIN", "BOOL",
+                  "Development sign-in: anyone who reaches the server may get a token for any user id "
+                  "(POST /v1/dev/token). Never enable in production. Default off",
+                  false, [](Config& config, const std::string& text) {
+                    return apply_bool(config.dev_login, text, "dev login flag");
+                  }});
   return list;
 }
 
@@ -234,11 +245,12 @@ Result<Config> load(const Sources& sources) {
 std::string summary(const Config& config) {
   return fmt::format(
       "listen={}:{} data_dir={} secret={} api_key={} threads={} clock_skew={}s max_body={}B "
-      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} op_retention={} demo={}",
+      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} op_retention={} demo={} web_root={} dev_login={}",
       config.listen_host, config.listen_port, config.data_dir,
       config.secret.empty() ? "generated" : "set", config.api_key.empty() ? "none (server API off)" : "set",
       config.threads, config.clock_skew_s, config.max_body_bytes, config.max_content_bytes,
-      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo);
+      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo,
+      config.web_root.empty() ? "none" : config.web_root, config.dev_login);
 }
 
 Result<std::int64_t> parse_duration_s(const std::string& text) {
