@@ -1,0 +1,90 @@
+// Two people edit one document at the same time in two browsers: both pages
+// converge to the server's snapshot, and each sees the other's cursor,
+// presence avatar and the page they have open.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { blockTexts, eventually, openPage, restAs, startSession } from '../lib/browser.mjs';
+
+test('concurrent typing converges, with cursors and presence', async () => {
+  const session = await startSession('collaboration');
+  try {
+    const alice = await session.signIn('alice');
+    const bob = await session.signIn('bob');
+    await session.shot('signed-in');
+
+    await openPage(alice.page, 'Welcome to Tandem');
+    await openPage(bob.page, 'Welcome to Tandem');
+
+    // Presence: each page shows the other's avatar among the viewers, and
+    // the sidebar says which page each person has open.
+    await alice.page.locator('.viewers .avatar[data-user="bob"]').waitFor();
+    await bob.page.locator('.viewers .avatar[data-user="alice"]').waitFor();
+    await alice.page.locator('.online-list li[data-user="bob"] .online-doc', { hasText: 'Welcome to Tandem' }).waitFor();
+    await session.shot('both-open');
+
+    // Alice types at the end of the paragraph, Bob at the start of the
+    // heading, at the same time, with the keyboard.
+    await alice.page.locator('.block-text').nth(1).click();
+    await alice.page.keyboard.press('End');
+    await bob.page.locator('.block-text').nth(0).click();
+    await bob.page.keyboard.press('Home');
+    await Promise.all([
+      alice.page.keyboard.type(' Alice was here.', { delay: 15 }),
+      bob.page.keyboard.type('Bob says hi. ', { delay: 15 }),
+    ]);
+    // Then both type into the same block, concurrently, and Alice adds a block.
+    await bob.page.keyboard.press('ArrowDown');
+    await bob.page.keyboard.press('End');
+    await Promise.all([
+      (async () => {
+        await alice.page.keyboard.press('Enter');
+        await alice.page.keyboard.type('A new line from Alice', { delay: 10 });
+      })(),
+      bob.page.keyboard.type(' And Bob.', { delay: 10 }),
+    ]);
+    await session.shot('typed');
+
+    // Each sees the other's caret, labelled with the name.
+    await alice.page.locator('.remote-caret[data-user="bob"]', { hasText: 'Bob Example' }).waitFor();
+    await bob.page.locator('.remote-caret[data-user="alice"]', { hasText: 'Alice Example' }).waitFor();
+
+    await alice.page.locator('.save-state[data-state="saved"]').waitFor();
+    await bob.page.locator('.save-state[data-state="saved"]').waitFor();
+    const converged = await eventually(async () => {
+      const [a, b] = await Promise.all([blockTexts(alice.page), blockTexts(bob.page)]);
+      return JSON.stringify(a) === JSON.stringify(b) && a;
+    }, 'both pages show the same blocks');
+
+    const rest = await restAs(session.server, 'alice');
+    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
+    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
+    const id = listed.find((document) => document.title === 'Welcome to Tandem').id;
+    const snapshot = (await rest('GET', `/v1/documents/${id}`)).body;
+    assert.deepEqual(snapshot.content.blocks.map((block) => block.text), converged);
+    assert.equal(converged[0], 'Bob says hi. Welcome');
+    assert.ok(converged[1].includes(' Alice was here.'), converged[1]);
+    assert.ok(converged.join('\n').includes(' And Bob.'), converged.join('\n'));
+    assert.ok(converged.includes('A new line from Alice'), converged.join('\n'));
+    assert.equal(snapshot.content.blocks[0].type, 'heading');
+    await session.shot('converged');
+
+    // Bob's caret moves; Alice sees it move to the block he clicked.
+    await bob.page.locator('.block-text').nth(0).click();
+    await bob.page.keyboard.press('Home');
+    await eventually(async () => {
+      const caret = alice.page.locator('.remote-caret[data-user="bob"]');
+      const first = alice.page.locator('.block-text').nth(0);
+      const [c, f] = await Promise.all([caret.boundingBox(), first.boundingBox()]);
+      return c && f && Math.abs(c.y - f.y) < f.height;
+    }, 'Alice sees Bob\'s caret in the heading');
+
+    // When Bob leaves, his avatar and caret disappear from Alice's page.
+    await bob.page.locator('.page-list a', { hasText: 'Release checklist' }).click();
+    await alice.page.locator('.viewers .avatar[data-user="bob"]').waitFor({ state: 'detached' });
+    await alice.page.locator('.remote-caret[data-user="bob"]').waitFor({ state: 'detached' });
+    await session.shot('bob-left');
+    session.assertNoConsoleErrors();
+  } finally {
+    await session.close();
+  }
+});

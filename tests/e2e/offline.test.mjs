@@ -1,0 +1,53 @@
+// A page that goes offline keeps its edits, shows that it is offline, and
+// sends the edits when the network comes back; both pages then agree with
+// the server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { blockTexts, eventually, openPage, restAs, startSession } from '../lib/browser.mjs';
+
+test('edits made offline are kept and sent on reconnect', async () => {
+  const session = await startSession('offline');
+  try {
+    const alice = await session.signIn('alice');
+    const bob = await session.signIn('bob');
+    await openPage(alice.page, 'Welcome to Tandem');
+    await openPage(bob.page, 'Welcome to Tandem');
+
+    await bob.context.setOffline(true);
+    await bob.page.locator('.connection[data-state="offline"]').waitFor();
+    await bob.page.locator('.block-text').nth(1).click();
+    await bob.page.keyboard.press('End');
+    await bob.page.keyboard.type(' Written offline.');
+    await bob.page.keyboard.press('Enter');
+    await bob.page.keyboard.type('A second offline line');
+    await bob.page.locator('.save-state[data-state="unsaved"]').waitFor();
+
+    // Meanwhile Alice edits the same paragraph online.
+    await alice.page.locator('.block-text').nth(1).click();
+    await alice.page.keyboard.press('Home');
+    await alice.page.keyboard.type('Online: ');
+    await alice.page.locator('.save-state[data-state="saved"]').waitFor();
+    await session.shot('bob-offline');
+    assert.ok(!(await blockTexts(alice.page)).join('\n').includes('offline'), 'nothing arrived while offline');
+
+    await bob.context.setOffline(false);
+    await bob.page.locator('.connection[data-state="connected"]').waitFor();
+    await bob.page.locator('.save-state[data-state="saved"]').waitFor();
+    const converged = await eventually(async () => {
+      const [a, b] = await Promise.all([blockTexts(alice.page), blockTexts(bob.page)]);
+      return JSON.stringify(a) === JSON.stringify(b) && a.includes('A second offline line') && a;
+    }, 'both pages have the offline edits');
+    await session.shot('reconnected');
+
+    assert.equal(converged[1], 'Online: Every edit here is shared live with everyone viewing this page. Written offline.');
+    const rest = await restAs(session.server, 'alice');
+    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
+    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
+    const id = listed.find((document) => document.title === 'Welcome to Tandem').id;
+    const snapshot = (await rest('GET', `/v1/documents/${id}`)).body;
+    assert.deepEqual(snapshot.content.blocks.map((block) => block.text), converged);
+    session.assertNoConsoleErrors();
+  } finally {
+    await session.close();
+  }
+});
