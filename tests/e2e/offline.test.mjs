@@ -51,3 +51,49 @@ test('edits made offline are kept and sent on reconnect', async () => {
     await session.close();
   }
 });
+
+test('edits not sent before a reload are sent by the reloaded page', async () => {
+  const session = await startSession('offline-reload');
+  try {
+    const alice = await session.signIn('alice');
+    const bob = await session.signIn('bob');
+    await openPage(alice.page, 'Release checklist');
+    await openPage(bob.page, 'Release checklist');
+
+    // Bob's page loses its WebSocket and cannot get it back while `blocked`;
+    // plain HTTP still works, so the page itself can be reloaded.
+    let blocked = true;
+    await bob.page.routeWebSocket(/\/connection\/websocket/, (socket) => {
+      if (blocked) socket.close({ code: 1006, reason: 'blocked by the test' });
+      else socket.connectToServer();
+    });
+    await bob.context.setOffline(true);
+    await bob.page.locator('.connection[data-state="offline"]').waitFor();
+    await bob.context.setOffline(false);
+    await bob.page.locator('.block-text').first().click();
+    await bob.page.keyboard.press('End');
+    await bob.page.keyboard.type(' (kept across a reload)');
+    await bob.page.locator('.save-state[data-state="unsaved"]').waitFor();
+    await session.shot('unsent');
+
+    await bob.page.reload();
+    await bob.page.locator('.block-text', { hasText: 'kept across a reload' }).waitFor();
+    assert.ok(!(await blockTexts(alice.page)).join('\n').includes('kept across a reload'), 'not sent yet');
+    blocked = false;
+    await bob.page.locator('.connection[data-state="connected"]').waitFor();
+    await bob.page.locator('.save-state[data-state="saved"]').waitFor();
+    await alice.page.locator('.block-text', { hasText: 'Write the release notes (kept across a reload)' }).waitFor();
+    await session.shot('sent-after-reload');
+
+    const rest = await restAs(session.server, 'alice');
+    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
+    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
+    const id = listed.find((document) => document.title === 'Release checklist').id;
+    const snapshot = (await rest('GET', `/v1/documents/${id}`)).body;
+    assert.equal(snapshot.content.blocks[0].text, 'Write the release notes (kept across a reload)');
+    assert.deepEqual(snapshot.content.blocks.map((block) => block.text), await blockTexts(bob.page));
+    session.assertNoConsoleErrors();
+  } finally {
+    await session.close();
+  }
+});

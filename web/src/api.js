@@ -61,7 +61,7 @@ export function createApi(getToken, { onUnauthorized } = {}) {
     documents: (ws, params = {}) => request('GET', `/v1/workspaces/${id(ws)}/documents${query(params)}`),
     createDocument: (ws, body) => request('POST', `/v1/workspaces/${id(ws)}/documents`, body),
     search: (ws, params) => request('GET', `/v1/workspaces/${id(ws)}/search${query(params)}`),
-    document: (doc) => request('GET', `/v1/documents/${id(doc)}`),
+    document: (doc, version) => request('GET', `/v1/documents/${id(doc)}${query({ version })}`),
     updateDocument: (doc, body) => request('PATCH', `/v1/documents/${id(doc)}`, body),
     deleteDocument: (doc) => request('DELETE', `/v1/documents/${id(doc)}`),
     ops: (doc, params) => request('GET', `/v1/documents/${id(doc)}/ops${query(params)}`),

@@ -14,10 +14,16 @@
 // is sent again with the same (client_id, seq), which the server answers
 // with the first result instead of applying it twice. Edits made while
 // offline wait in `pending` and go out on reconnect.
+//
+// Unacknowledged edits are also kept in the tab's sessionStorage, so a
+// reload (say, after the network came back) sends them instead of losing
+// them: DocSync.restore() rebuilds the state at the stored base version and
+// the usual catch-up and resubmission do the rest.
 import otJson0 from 'ot-json0';
 
 const json0 = otJson0.type;
 const RETRY_MS = 1000;
+const storageKey = (documentId) => `tandem.unsent.${documentId}`;
 
 export class DocSync {
   // document: the REST document (id, workspace_id, content, version).
@@ -39,6 +45,50 @@ export class DocSync {
     this.closed = false;
     this.retryTimer = null;
     this.subscription = null;
+  }
+
+  // A DocSync for `documentId` that continues the unsent edits a previous
+  // page in this tab left behind, or null when there are none. Throws when
+  // they cannot be restored (the base version is no longer kept); the
+  // stored edits are dropped then.
+  static async restore({ client, api, documentId, handlers }) {
+    const text = sessionStorage.getItem(storageKey(documentId));
+    if (!text) return null;
+    try {
+      const saved = JSON.parse(text);
+      const document = await api.document(documentId, saved.version);
+      const sync = new DocSync({ client, api, document, handlers });
+      sync.clientId = saved.clientId;
+      sync.seq = saved.seq;
+      if (saved.inflight) {
+        sync.inflight = { op: saved.inflight.op, seq: saved.inflight.seq, sending: false };
+        json0.apply(sync.content, saved.inflight.op);
+      }
+      if (saved.pending) {
+        sync.pending = saved.pending;
+        json0.apply(sync.content, saved.pending);
+      }
+      return sync;
+    } catch (error) {
+      sessionStorage.removeItem(storageKey(documentId));
+      throw error;
+    }
+  }
+
+  // Keeps the unacknowledged edits in sessionStorage (see restore()).
+  save() {
+    const key = storageKey(this.documentId);
+    if (!this.hasUnsavedChanges()) {
+      sessionStorage.removeItem(key);
+      return;
+    }
+    const inflight = this.inflight && { op: this.inflight.op, seq: this.inflight.seq };
+    try {
+      sessionStorage.setItem(key, JSON.stringify({ version: this.version, clientId: this.clientId, seq: this.seq,
+        inflight, pending: this.pending }));
+    } catch (error) {
+      this.handlers.onError?.(`unsent edits could not be kept for a reload: ${error.message}`);
+    }
   }
 
   get channel() {
@@ -83,13 +133,21 @@ export class DocSync {
     json0.apply(this.content, op);
     this.pending = this.pending ? json0.compose(this.pending, op) : op;
     this.handlers.onLocalOp?.(op);
-    this.handlers.onStateChange?.();
     this.flush();
+    this.changed();
+  }
+
+  changed() {
+    this.save();
+    this.handlers.onStateChange?.();
   }
 
   enqueue(task) {
-    this.chain = this.chain.then(() => (this.closed ? undefined : task())).catch((error) => {
+    this.chain = this.chain.then(() => (this.closed ? undefined : task())).catch(async (error) => {
       this.handlers.onError?.(error.message);
+      if (error.needsReload && !this.closed) {
+        await this.reload().catch((failure) => this.handlers.onError?.(`reload failed: ${failure.message}`));
+      }
     });
     return this.chain;
   }
@@ -152,8 +210,8 @@ export class DocSync {
   acknowledge(version) {
     this.version = version;
     this.inflight = null;
-    this.handlers.onStateChange?.();
     this.flush();
+    this.changed();
   }
 
   async onPublication(data) {
@@ -188,18 +246,26 @@ export class DocSync {
       return;
     }
     let op = record.op;
-    if (this.inflight) {
-      const inflightOp = json0.transform(this.inflight.op, op, 'left');
-      op = json0.transform(op, this.inflight.op, 'right');
-      this.inflight.op = inflightOp;
+    try {
+      if (this.inflight) {
+        const inflightOp = json0.transform(this.inflight.op, op, 'left');
+        op = json0.transform(op, this.inflight.op, 'right');
+        this.inflight.op = inflightOp;
+      }
+      if (this.pending) {
+        const pendingOp = json0.transform(this.pending, op, 'left');
+        op = json0.transform(op, this.pending, 'right');
+        this.pending = pendingOp;
+      }
+      json0.apply(this.content, op);
+    } catch (error) {
+      // The local state no longer matches the server's history, so
+      // continuing would diverge: start over from the server's document.
+      throw Object.assign(new Error(`version ${record.version} could not be merged with local edits ` +
+        `(${error.message}); the page shows the server's copy again`), { needsReload: true });
     }
-    if (this.pending) {
-      const pendingOp = json0.transform(this.pending, op, 'left');
-      op = json0.transform(op, this.pending, 'right');
-      this.pending = pendingOp;
-    }
-    json0.apply(this.content, op);
     this.version = record.version;
+    if (this.hasUnsavedChanges()) this.save();
     this.handlers.onRemoteOp?.(op, record);
   }
 
@@ -211,6 +277,6 @@ export class DocSync {
     this.inflight = null;
     this.pending = null;
     this.handlers.onReset?.();
-    this.handlers.onStateChange?.();
+    this.changed();
   }
 }

@@ -43,7 +43,7 @@ export class DocView {
     });
     this.tags.addEventListener('change', () => this.saveMeta({ tags: parseTags(this.tags.value) }));
 
-    this.sync = new DocSync({ client: this.app.client, api, document, handlers: {
+    const handlers = {
       onLocalOp: (op) => this.cursors?.transform(op, this.app.user.id),
       onRemoteOp: (op, record) => {
         this.editor.applyRemote(op);
@@ -53,7 +53,9 @@ export class DocView {
       onReset: () => this.editor.render(),
       onError: (message) => this.app.toast(message, 'error'),
       onStateChange: () => this.onSyncState(),
-    } });
+    };
+    this.sync = await this.restoreUnsent(handlers) ??
+      new DocSync({ client: this.app.client, api, document, handlers });
     this.editor = new Editor({ sync: this.sync, people, readOnly,
       onSelection: (position) => {
         this.lastSelection = position;
@@ -74,6 +76,19 @@ export class DocView {
     this.subscribe();
     this.onSyncState();
     window.addEventListener('resize', this.onResize);
+  }
+
+  // Edits this tab had not sent before a reload, rebased by DocSync.
+  async restoreUnsent(handlers) {
+    try {
+      const sync = await DocSync.restore({ client: this.app.client, api: this.app.api, documentId: this.documentId,
+        handlers });
+      if (sync) this.app.toast('Sending the edits that were not saved before the page was reloaded.');
+      return sync;
+    } catch (error) {
+      this.app.toast(`edits not saved before the reload are lost: ${error.message}`, 'error');
+      return null;
+    }
   }
 
   subscribe() {

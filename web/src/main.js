@@ -44,9 +44,16 @@ class App {
       event.preventDefault();
       this.navigate(link.getAttribute('href'));
     });
-    window.addEventListener('offline', () => this.setConnection('offline'));
-    window.addEventListener('online', () => this.setConnection(this.client?.state === 'connected'
-      ? 'connected' : 'reconnecting'));
+    // While the browser is offline the client stays disconnected instead of
+    // retrying; subscriptions resume (with recovery) when it is back.
+    window.addEventListener('offline', () => {
+      this.client?.disconnect();
+      this.setConnection('offline');
+    });
+    window.addEventListener('online', () => {
+      if (this.client?.state === 'disconnected') this.client.connect();
+      this.setConnection(this.client?.state === 'connected' ? 'connected' : 'reconnecting');
+    });
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) await this.signIn(token, { dev: sessionStorage.getItem(DEV_KEY) === '1' });
     else this.showSignIn();

@@ -39,6 +39,7 @@ export class Sidebar {
       }
     });
     this.sub.on('subscribed', async () => {
+      // Also after a reconnect: the list may have changed meanwhile.
       this.refreshSoon();
       try {
         const { clients } = await this.sub.presence();
@@ -74,6 +75,7 @@ export class Sidebar {
   }
 
   async refresh() {
+    if (!navigator.onLine) return;
     try {
       const page = await this.app.api.documents(this.app.workspace.id, { limit: 100 });
       this.documents = page.documents;
@@ -84,6 +86,7 @@ export class Sidebar {
   }
 
   async loadPresence() {
+    if (!navigator.onLine) return; // read again after the reconnect
     try {
       this.viewing = await this.app.api.presence(this.app.workspace.id);
       this.drawOnline();
