@@ -373,7 +373,15 @@ export class Editor {
       this.setSelection({ block, start: offset, end: offset });
     };
 
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && this.blocks[index].type === 'todo') {
+    // The browser's own undo history is empty (every input is handled here),
+    // so it may not send historyUndo: the keys are taken directly.
+    const command = event.ctrlKey || event.metaKey;
+    if (command && !this.readOnly && (event.key.toLowerCase() === 'z' || event.key.toLowerCase() === 'y')) {
+      event.preventDefault();
+      const redo = event.key.toLowerCase() === 'y' || event.shiftKey;
+      return redo ? this.undo(this.redoStack, this.undoStack) : this.undo();
+    }
+    if (event.key === 'Enter' && command && this.blocks[index].type === 'todo') {
       event.preventDefault();
       return this.setKey(index, 'done', !(this.blocks[index].done === true));
     }
