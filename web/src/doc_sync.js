@@ -23,14 +23,16 @@ import otJson0 from 'ot-json0';
 
 const json0 = otJson0.type;
 const RETRY_MS = 1000;
-const storageKey = (documentId) => `tandem.unsent.${documentId}`;
+// Per user as well, so a different sign-in in the same tab never sends them.
+const storageKey = (userId, documentId) => `tandem.unsent.${userId}.${documentId}`;
 
 export class DocSync {
   // document: the REST document (id, workspace_id, content, version).
   // handlers: onLocalOp(op), onRemoteOp(op, record), onMeta(data), onReset(), onError(message),
   // onStateChange() (in flight / pending / saved changed).
-  constructor({ client, api, document, handlers }) {
+  constructor({ client, api, document, userId, handlers }) {
     this.client = client;
+    this.userId = userId;
     this.api = api;
     this.documentId = document.id;
     this.workspaceId = document.workspace_id;
@@ -51,13 +53,14 @@ export class DocSync {
   // page in this tab left behind, or null when there are none. Throws when
   // they cannot be restored (the base version is no longer kept); the
   // stored edits are dropped then.
-  static async restore({ client, api, documentId, handlers }) {
-    const text = sessionStorage.getItem(storageKey(documentId));
+  static async restore({ client, api, documentId, userId, handlers }) {
+    const key = storageKey(userId, documentId);
+    const text = sessionStorage.getItem(key);
     if (!text) return null;
     try {
       const saved = JSON.parse(text);
       const document = await api.document(documentId, saved.version);
-      const sync = new DocSync({ client, api, document, handlers });
+      const sync = new DocSync({ client, api, document, userId, handlers });
       sync.clientId = saved.clientId;
       sync.seq = saved.seq;
       if (saved.inflight) {
@@ -70,14 +73,14 @@ export class DocSync {
       }
       return sync;
     } catch (error) {
-      sessionStorage.removeItem(storageKey(documentId));
+      sessionStorage.removeItem(key);
       throw error;
     }
   }
 
   // Keeps the unacknowledged edits in sessionStorage (see restore()).
   save() {
-    const key = storageKey(this.documentId);
+    const key = storageKey(this.userId, this.documentId);
     if (!this.hasUnsavedChanges()) {
       sessionStorage.removeItem(key);
       return;

@@ -55,7 +55,7 @@ export class DocView {
       onStateChange: () => this.onSyncState(),
     };
     this.sync = await this.restoreUnsent(handlers) ??
-      new DocSync({ client: this.app.client, api, document, handlers });
+      new DocSync({ client: this.app.client, api, document, userId: this.app.user.id, handlers });
     this.editor = new Editor({ sync: this.sync, people, readOnly,
       onSelection: (position) => {
         this.lastSelection = position;
@@ -82,7 +82,7 @@ export class DocView {
   async restoreUnsent(handlers) {
     try {
       const sync = await DocSync.restore({ client: this.app.client, api: this.app.api, documentId: this.documentId,
-        handlers });
+        userId: this.app.user.id, handlers });
       if (sync) this.app.toast('Sending the edits that were not saved before the page was reloaded.');
       return sync;
     } catch (error) {
