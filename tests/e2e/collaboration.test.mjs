@@ -3,7 +3,7 @@
 // presence avatar and the page they have open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockTexts, eventually, openPage, restAs, startSession } from '../lib/browser.mjs';
+import { blockTexts, eventually, openPage, serverDocument, startSession } from '../lib/browser.mjs';
 
 test('concurrent typing converges, with cursors and presence', async () => {
   const session = await startSession('collaboration');
@@ -55,11 +55,7 @@ test('concurrent typing converges, with cursors and presence', async () => {
       return JSON.stringify(a) === JSON.stringify(b) && a;
     }, 'both pages show the same blocks');
 
-    const rest = await restAs(session.server, 'alice');
-    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
-    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
-    const id = listed.find((document) => document.title === 'Welcome to Tandem').id;
-    const snapshot = (await rest('GET', `/v1/documents/${id}`)).body;
+    const snapshot = await serverDocument(session.server, 'Welcome to Tandem');
     assert.deepEqual(snapshot.content.blocks.map((block) => block.text), converged);
     assert.equal(converged[0], 'Bob says hi. Welcome');
     assert.ok(converged[1].includes(' Alice was here.'), converged[1]);

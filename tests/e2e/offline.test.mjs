@@ -3,7 +3,7 @@
 // the server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockTexts, eventually, openPage, restAs, startSession } from '../lib/browser.mjs';
+import { blockTexts, eventually, openPage, serverDocument, startSession } from '../lib/browser.mjs';
 
 test('edits made offline are kept and sent on reconnect', async () => {
   const session = await startSession('offline');
@@ -40,11 +40,7 @@ test('edits made offline are kept and sent on reconnect', async () => {
     await session.shot('reconnected');
 
     assert.equal(converged[1], 'Online: Every edit here is shared live with everyone viewing this page. Written offline.');
-    const rest = await restAs(session.server, 'alice');
-    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
-    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
-    const id = listed.find((document) => document.title === 'Welcome to Tandem').id;
-    const snapshot = (await rest('GET', `/v1/documents/${id}`)).body;
+    const snapshot = await serverDocument(session.server, 'Welcome to Tandem');
     assert.deepEqual(snapshot.content.blocks.map((block) => block.text), converged);
     session.assertNoConsoleErrors();
   } finally {
@@ -85,11 +81,7 @@ test('edits not sent before a reload are sent by the reloaded page', async () =>
     await alice.page.locator('.block-text', { hasText: 'Write the release notes (kept across a reload)' }).waitFor();
     await session.shot('sent-after-reload');
 
-    const rest = await restAs(session.server, 'alice');
-    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
-    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
-    const id = listed.find((document) => document.title === 'Release checklist').id;
-    const snapshot = (await rest('GET', `/v1/documents/${id}`)).body;
+    const snapshot = await serverDocument(session.server, 'Release checklist');
     assert.equal(snapshot.content.blocks[0].text, 'Write the release notes (kept across a reload)');
     assert.deepEqual(snapshot.content.blocks.map((block) => block.text), await blockTexts(bob.page));
     session.assertNoConsoleErrors();

@@ -2,7 +2,7 @@
 // and the page works at a phone's width.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockTexts, eventually, openPage, PHONE, restAs, startSession } from '../lib/browser.mjs';
+import { blockTexts, eventually, openPage, PHONE, restAs, serverDocument, startSession } from '../lib/browser.mjs';
 
 test('search finds a document by a word in its body, with the keyboard', async () => {
   const session = await startSession('search');
@@ -84,11 +84,7 @@ test('a phone-sized page: menu, editing, block shortcuts with the keyboard', asy
     await page.locator('.save-state[data-state="saved"]').waitFor();
     await session.shot('edited');
 
-    const rest = await restAs(session.server, 'bob');
-    const workspace = (await rest('GET', '/v1/workspaces')).body[0];
-    const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
-    const id = listed.find((document) => document.title === 'Release checklist').id;
-    const blocks = (await rest('GET', `/v1/documents/${id}`)).body.content.blocks;
+    const { blocks } = (await serverDocument(session.server, 'Release checklist')).content;
     assert.deepEqual(blocks.slice(-2).map(({ type, text, done }) => ({ type, text, done })), [
       { type: 'todo', text: 'Check the mobile layout', done: true },
       { type: 'bullet', text: 'bullet from the keyboard', done: undefined },

@@ -88,6 +88,15 @@ export async function restAs(server, userId) {
   };
 }
 
+// The server's copy of the demo workspace's document titled `title`.
+export async function serverDocument(server, title) {
+  const rest = await restAs(server, 'alice');
+  const workspace = (await rest('GET', '/v1/workspaces')).body[0];
+  const listed = (await rest('GET', `/v1/workspaces/${workspace.id}/documents`)).body.documents;
+  const id = listed.find((document) => document.title === title).id;
+  return (await rest('GET', `/v1/documents/${id}`)).body;
+}
+
 // Opens the page titled `title` from the sidebar (on a phone, via the menu).
 export async function openPage(page, title) {
   const menu = page.locator('.menu-button');
