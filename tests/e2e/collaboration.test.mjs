@@ -74,6 +74,10 @@ test('concurrent typing converges, with cursors and presence', async () => {
       return c && f && Math.abs(c.y - f.y) < f.height;
     }, 'Alice sees Bob\'s caret in the heading');
 
+    // When Alice's focus leaves the text, Bob no longer sees her caret.
+    await alice.page.locator('.doc-title').click();
+    await bob.page.locator('.remote-caret[data-user="alice"]').waitFor({ state: 'detached' });
+
     // When Bob leaves, his avatar and caret disappear from Alice's page.
     await bob.page.locator('.page-list a', { hasText: 'Release checklist' }).click();
     await alice.page.locator('.viewers .avatar[data-user="bob"]').waitFor({ state: 'detached' });

@@ -139,17 +139,29 @@ export class DocView {
     }));
   }
 
+  // Shares the caret, or its absence once the focus leaves the text (so
+  // others stop seeing a caret the person no longer has).
   publishCursor() {
-    if (!this.lastSelection || !this.cursorSub) return;
+    if (!this.cursorSub) return;
+    if (!this.lastSelection) {
+      if (this.sharedCaret) this.sendCursor(null);
+      return;
+    }
     if (this.sync.hasUnsavedChanges()) {
       this.cursorDirty = true; // sent once the server has our edits
       return;
     }
     this.cursorDirty = false;
-    const data = { type: 'cursor', user_id: this.app.user.id, client_id: this.sync.clientId,
-      position: { ...this.lastSelection, version: this.sync.version } };
+    this.sendCursor({ ...this.lastSelection, version: this.sync.version });
+  }
+
+  sendCursor(position) {
+    this.sharedCaret = position !== null;
+    const data = { type: 'cursor', user_id: this.app.user.id, client_id: this.sync.clientId, position };
     this.app.client.publish(this.cursorSub.channel, data).catch(() => {
-      this.cursorDirty = true; // offline: sent again after the reconnect
+      // Offline: sent again once the connection is back.
+      this.cursorDirty = true;
+      if (position === null) this.sharedCaret = true;
     });
   }
 
