@@ -1,5 +1,5 @@
 // Pages from the sidebar: create, rename, tag and delete, seen live by a
-// second person; undo and redo of one's own typing.
+// second person; undo and redo of one's own typing; a viewer's read-only page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockTexts, eventually, openPage, restAs, startSession } from '../lib/browser.mjs';
@@ -61,6 +61,17 @@ test('pages are created, renamed, tagged and deleted live', async () => {
 
     const rest = await restAs(session.server, 'alice');
     assert.equal((await rest('GET', `/v1/documents/${documentId}`)).status, 404);
+
+    // Carol is a viewer: she reads and sees others, but nothing is editable.
+    const carol = await session.signIn('carol');
+    await openPage(carol.page, 'Welcome to Tandem');
+    assert.equal(await carol.page.locator('.new-page').isDisabled(), true);
+    assert.equal(await carol.page.locator('.block-text').first().getAttribute('contenteditable'), 'false');
+    assert.equal(await carol.page.locator('.doc-title').getAttribute('readonly'), '');
+    await carol.page.locator('.block-text').first().click();
+    await carol.page.keyboard.type('not allowed');
+    assert.ok(!(await blockTexts(carol.page)).join('').includes('not allowed'));
+    await session.shot('viewer');
     session.assertNoConsoleErrors();
   } finally {
     await session.close();
