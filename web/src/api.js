@@ -9,8 +9,10 @@ export class ApiError extends Error {
   }
 }
 
-export function createApi(getToken, { onUnauthorized } = {}) {
-  async function request(method, path, body) {
+// `refreshToken()` (optional) gets a new token after a 401; the request is
+// then retried once. `onUnauthorized(error)` runs when that is not possible.
+export function createApi(getToken, { onUnauthorized, refreshToken } = {}) {
+  async function request(method, path, body, retried = false) {
     const headers = {};
     const token = getToken();
     if (token) headers.authorization = `Bearer ${token}`;
@@ -35,6 +37,10 @@ export function createApi(getToken, { onUnauthorized } = {}) {
     if (!response.ok) {
       const detail = json?.error ?? {};
       const error = new ApiError(response.status, detail.code ?? 'http', detail.message ?? `HTTP ${response.status}`);
+      if (response.status === 401 && refreshToken && !retried) {
+        const renewed = await refreshToken().then(() => true, () => false);
+        if (renewed) return request(method, path, body, true);
+      }
       if (response.status === 401 && onUnauthorized) onUnauthorized(error);
       throw error;
     }

@@ -75,6 +75,7 @@ class App {
     this.dev = dev;
     this.user = { id: claims.sub, name: claims.name || claims.sub };
     this.api = createApi(() => this.token, {
+      refreshToken: dev ? () => this.refreshToken() : undefined,
       onUnauthorized: () => this.signOut('Your session has ended; sign in again.'),
     });
     try {
