@@ -20,7 +20,7 @@ struct WebClientRoutes {
   std::unique_ptr<DevLoginContext> dev_login;
 };
 
-// Registers the routes the configuration asks for. Fails (invalid_request)
+// Registers the routes the configuration enables. Fails (invalid_request)
 // when `web_root` is set but holds no index.html, so a wrong path stops the
 // server at start instead of serving 404s.
 Result<WebClientRoutes> add_web_client_routes(Router& router, const config::Config& config, RestContext& context,

@@ -128,7 +128,7 @@ export function diffTextOp(blocks, index, before, after) {
 }
 
 // Moves a position {block, start, end} through an op applied to the same
-// document. `stick` says what a caret does when text is inserted exactly
+// document. `stick` decides what a caret does when text is inserted exactly
 // at it: 'before' keeps it in place (the local caret under a remote edit),
 // 'after' moves it past the insert (a caret of the op's own author).
 // Returns null when the block is gone.

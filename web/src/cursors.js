@@ -5,8 +5,8 @@
 // range in block `block`'s text as of document version `version`, sent
 // only when the sender has no unacknowledged edits (so it describes exactly
 // that version). A receiver that is behind keeps it until it reaches that
-// version; from then on each op applied locally moves it, until the next
-// update replaces it.
+// version. From then on each op applied locally moves it, until the next
+// update replaces it. A null position removes the caret.
 import { textOf, transformPosition } from './blocks.js';
 import { h } from './dom.js';
 import { colorOf } from './people.js';

@@ -11,7 +11,7 @@
 // Ops arrive on doc:{ws}:{doc} in version order (publication offset =
 // version). A gap (missed publications) is filled from GET .../ops. Our own
 // op is recognized by (client_id, seq); after a reconnect the in-flight op
-// is sent again with the same (client_id, seq), which the server answers
+// is sent again with the same (client_id, seq), to which the server replies
 // with the first result instead of applying it twice. Edits made while
 // offline wait in `pending` and go out on reconnect.
 //

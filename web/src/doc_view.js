@@ -168,7 +168,8 @@ export class DocView {
   onSyncState() {
     const waiting = this.sync.hasUnsavedChanges();
     const online = this.app.client.state === 'connected';
-    const state = !waiting ? 'saved' : online ? 'saving' : 'unsaved';
+    let state = 'saved';
+    if (waiting) state = online ? 'saving' : 'unsaved';
     this.saveState.dataset.state = state;
     this.saveState.textContent = { saved: 'Saved', saving: 'Saving…', unsaved: 'Offline: changes kept, not sent yet' }[state];
     if (!waiting && this.cursorDirty) this.publishCursor();

@@ -34,7 +34,7 @@ export function timeAgo(isoTime) {
   return new Date(then).toLocaleDateString();
 }
 
-// Calls `fn` at most once per `ms`, always with the latest arguments.
+// Calls `fn` at most once per `ms` milliseconds, with the latest arguments.
 export function throttle(fn, ms) {
   let timer = null;
   let lastArgs = null;

@@ -488,7 +488,7 @@ function onEdgeLine(element, offset, edge) {
   return box.bottom - (caret.top + caret.height) < lineHeight * 0.9;
 }
 
-// Where the caret goes after an undo or redo: at its first text edit.
+// Returns the caret position after an undo or redo: at its first text edit.
 function caretAfter(op) {
   for (const component of op) {
     const [root, block, key, offset] = component.p;

@@ -3,7 +3,7 @@
 // SDK) on /connection/websocket, and json0 ops (`ot-json0`) for content.
 //
 // Routes: / (sign-in, then the first workspace), /w/{ws} and /w/{ws}/d/{doc}.
-// The server answers every such path with index.html.
+// The server returns index.html for every such path.
 import './style.css';
 import { Centrifuge, UnauthorizedError } from 'centrifuge';
 import { createApi } from './api.js';
@@ -123,7 +123,7 @@ class App {
     this.client.connect();
   }
 
-  // The SDK asks for a new token before the old one expires. A pasted token
+  // Gets a new token when the SDK or a REST call needs one. A pasted token
   // cannot be renewed, so the person signs in again.
   async refreshToken() {
     if (!this.dev) throw new UnauthorizedError('the token has expired');
