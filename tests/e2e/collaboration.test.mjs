@@ -74,6 +74,17 @@ test('concurrent typing converges, with cursors and presence', async () => {
       return c && f && Math.abs(c.y - f.y) < f.height;
     }, 'Alice sees Bob\'s caret in the heading');
 
+    // A remote insert before Alice's caret moves it along with her text:
+    // her next keystroke lands where she left off.
+    await alice.page.locator('.block-text').nth(0).click();
+    await alice.page.keyboard.press('Home');
+    for (let i = 0; i < 3; i++) await alice.page.keyboard.press('ArrowRight');
+    await bob.page.keyboard.type('XX ');
+    await alice.page.locator('.block-text').nth(0).filter({ hasText: 'XX Bob says' }).waitFor();
+    await alice.page.keyboard.type('!');
+    await bob.page.locator('.block-text').nth(0).filter({ hasText: 'XX Bob! says hi. Welcome' }).waitFor();
+    assert.equal((await blockTexts(alice.page))[0], 'XX Bob! says hi. Welcome');
+
     // When Alice's focus leaves the text, Bob no longer sees her caret.
     await alice.page.locator('.doc-title').click();
     await bob.page.locator('.remote-caret[data-user="alice"]').waitFor({ state: 'detached' });
