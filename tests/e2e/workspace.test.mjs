@@ -16,7 +16,8 @@ test('pages are created, renamed, tagged and deleted live', async () => {
     await alice.page.keyboard.press('Enter');
     await alice.page.waitForURL(/\/d\/d_/);
     const documentId = alice.page.url().split('/d/')[1];
-    assert.equal(await alice.page.evaluate(() => document.activeElement.className), 'doc-title');
+    await eventually(() => alice.page.evaluate(() => document.activeElement.className === 'doc-title'),
+      'the new page\'s title has the focus');
     await alice.page.keyboard.type('Launch plan');
     await alice.page.keyboard.press('Enter');
     await alice.page.keyboard.type('First draft');

@@ -1,13 +1,13 @@
 // One open document: its header (title, tags, viewers, save state), the
 // block editor, live sync of its content and everyone's cursors.
 import { DocSync } from './doc_sync.js';
-import { h } from './dom.js';
+import { debounce, h, throttle } from './dom.js';
 import { Editor } from './editor.js';
 import { RemoteCursors } from './cursors.js';
 import { avatar } from './people.js';
-import { throttle } from './dom.js';
 
 const CURSOR_INTERVAL_MS = 80;
+const TITLE_SAVE_MS = 600;
 
 export class DocView {
   constructor({ app, documentId }) {
@@ -34,7 +34,17 @@ export class DocView {
     this.saveState = h('span', { class: 'save-state', role: 'status' });
     const remove = h('button', { class: 'danger subtle', type: 'button', disabled: readOnly,
       onclick: () => this.deleteDocument() }, 'Delete');
-    this.title.addEventListener('change', () => this.saveMeta({ title: this.title.value }));
+    // The title is saved as the person types (after a pause), so leaving the
+    // page right after typing keeps it; `change` covers the last keystrokes.
+    this.savedTitle = document.title;
+    const saveTitle = () => {
+      if (this.title.value === this.savedTitle) return;
+      this.savedTitle = this.title.value;
+      this.saveMeta({ title: this.title.value });
+    };
+    this.saveTitleSoon = debounce(saveTitle, TITLE_SAVE_MS);
+    this.title.addEventListener('input', this.saveTitleSoon);
+    this.title.addEventListener('change', saveTitle);
     this.title.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {
         event.preventDefault();
@@ -181,7 +191,10 @@ export class DocView {
       this.app.navigate(`/w/${this.document.workspace_id}`);
       return;
     }
-    if (document.activeElement !== this.title) this.title.value = data.title;
+    if (document.activeElement !== this.title) {
+      this.title.value = data.title;
+      this.savedTitle = data.title;
+    }
     if (document.activeElement !== this.tags) this.tags.value = (data.tags ?? []).join(', ');
   }
 
@@ -211,6 +224,8 @@ export class DocView {
 
   unmount() {
     window.removeEventListener('resize', this.onResize);
+    this.saveTitleSoon?.cancel();
+    if (this.title && this.title.value !== this.savedTitle) this.saveMeta({ title: this.title.value });
     this.sync?.stop();
     if (this.cursorSub) {
       this.cursorSub.removeAllListeners();
