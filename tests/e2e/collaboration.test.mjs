@@ -32,7 +32,11 @@ test('concurrent typing converges, with cursors and presence', async () => {
       alice.page.keyboard.type(' Alice was here.', { delay: 15 }),
       bob.page.keyboard.type('Bob says hi. ', { delay: 15 }),
     ]);
-    // Then both type into the same block, concurrently, and Alice adds a block.
+    // Then both type into the same block, concurrently, and Alice adds a
+    // block. Bob first waits for all of Alice's text: a caret stays before
+    // text that someone else inserts exactly at it, so his words would
+    // otherwise land before her last ones.
+    await bob.page.locator('.block-text').nth(1).filter({ hasText: 'Alice was here.' }).waitFor();
     await bob.page.keyboard.press('ArrowDown');
     await bob.page.keyboard.press('End');
     await Promise.all([
