@@ -53,7 +53,7 @@ test('search finds a document by a word in its body, with the keyboard', async (
   }
 });
 
-test('a phone-sized page: menu, editing, block shortcuts with the keyboard', async () => {
+test('phone-sized page: menu, keyboard editing, paste', async () => {
   const session = await startSession('phone');
   try {
     const bob = await session.signIn('bob', { viewport: PHONE });
@@ -90,6 +90,17 @@ test('a phone-sized page: menu, editing, block shortcuts with the keyboard', asy
       { type: 'bullet', text: 'bullet from the keyboard', done: undefined },
     ]);
     assert.deepEqual((await blockTexts(page)).slice(-2), ['Check the mobile layout', 'bullet from the keyboard']);
+
+    // Pasted lines become blocks of the same kind.
+    await bob.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.evaluate(() => navigator.clipboard.writeText('pasted one\npasted two'));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+v');
+    await page.locator('.save-state[data-state="saved"]').waitFor();
+    const afterPaste = (await serverDocument(session.server, 'Release checklist')).content.blocks;
+    assert.deepEqual(afterPaste.slice(-3).map(({ type, text }) => [type, text]), [
+      ['bullet', 'bullet from the keyboard'], ['bullet', 'pasted one'], ['bullet', 'pasted two']]);
+    await session.shot('pasted');
     session.assertNoConsoleErrors();
   } finally {
     await session.close();

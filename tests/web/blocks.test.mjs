@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import otJson0 from 'ot-json0';
 import {
-  deletionRange, diffTextOp, mergeWithPreviousOp, replaceTextOp, setKeyOp, setTypeOp, splitOp, transformPosition,
+  deletionRange, diffTextOp, insertLinesOp, mergeWithPreviousOp, replaceTextOp, setKeyOp, setTypeOp, splitOp, transformPosition,
   widenToTokens,
 } from '../../web/src/blocks.js';
 
@@ -39,6 +39,15 @@ test('splitOp moves the tail to a new block of the right type', () => {
   ]);
   const heading = applied(d, splitOp(d.blocks, 1, 5, 5));
   assert.deepEqual(heading.blocks.slice(1), [{ type: 'heading', text: 'Title' }, { type: 'paragraph', text: '' }]);
+});
+
+test('insertLinesOp turns pasted lines into blocks', () => {
+  const d = doc('start [old] end', { type: 'bullet', text: 'item' });
+  const pasted = applied(d, insertLinesOp(d.blocks, 0, 6, 11, ['one', 'two', 'three']));
+  assert.deepEqual(pasted.blocks.map(({ type, text }) => [type, text]), [
+    ['paragraph', 'start one'], ['paragraph', 'two'], ['paragraph', 'three end'], ['bullet', 'item']]);
+  const list = applied(d, insertLinesOp(d.blocks, 1, 4, 4, ['', 'next']));
+  assert.deepEqual(list.blocks.slice(1), [{ type: 'bullet', text: 'item' }, { type: 'bullet', text: 'next' }]);
 });
 
 test('mergeWithPreviousOp joins a block onto the one above', () => {

@@ -72,6 +72,23 @@ export function splitOp(blocks, index, start, end) {
   return op;
 }
 
+// Pasting several lines at [start, end): the first joins the block, each
+// further line becomes a block of the same kind (a list stays a list), and
+// the text after the selection ends the last one.
+export function insertLinesOp(blocks, index, start, end, lines) {
+  const block = blocks[index];
+  const text = textOf(block);
+  const op = replaceTextOp(blocks, index, start, text.length, lines[0]);
+  const type = block.type === 'bullet' || block.type === 'todo' ? block.type : 'paragraph';
+  for (let line = 1; line < lines.length; line++) {
+    const last = line === lines.length - 1;
+    const created = { type, text: lines[line] + (last ? text.slice(end) : '') };
+    if (type === 'todo') created.done = false;
+    op.push({ p: ['blocks', index + line], li: created });
+  }
+  return op;
+}
+
 // Backspace at the start of block `index`: its text joins the block above.
 export function mergeWithPreviousOp(blocks, index) {
   const previous = textOf(blocks[index - 1]);

@@ -7,8 +7,8 @@
 // drags it along wrongly.
 import otJson0 from 'ot-json0';
 import {
-  BLOCK_TYPES, deletionRange, diffTextOp, insertBlockOp, mentionToken, mergeWithPreviousOp, replaceTextOp,
-  setKeyOp, setTypeOp, splitOp, textOf, transformPosition, widenToTokens,
+  BLOCK_TYPES, deletionRange, diffTextOp, insertBlockOp, insertLinesOp, mentionToken, mergeWithPreviousOp,
+  replaceTextOp, setKeyOp, setTypeOp, splitOp, textOf, transformPosition, widenToTokens,
 } from './blocks.js';
 import { h } from './dom.js';
 import { MentionPicker } from './mentions.js';
@@ -261,9 +261,14 @@ export class Editor {
     if (type === 'historyUndo') return this.undo();
     if (type === 'historyRedo') return this.undo(this.redoStack, this.undoStack);
     if (type.startsWith('insert')) {
-      const data = (event.data ?? event.dataTransfer?.getData('text/plain') ?? '')
-        .replace(/\r\n?|\n/g, ' ').replaceAll('\u200b', '');
+      const data = (event.data ?? event.dataTransfer?.getData('text/plain') ?? '').replaceAll('\u200b', '');
       if (!data && start === end) return;
+      const lines = data.split(/\r\n?|\n/);
+      if (lines.length > 1) {
+        const last = index + lines.length - 1;
+        const offset = lines.at(-1).length;
+        return this.apply(insertLinesOp(blocks, index, start, end, lines), { block: last, start: offset, end: offset });
+      }
       if (this.applyShortcut(index, start, end, data)) return;
       const offset = start + data.length;
       this.apply(replaceTextOp(blocks, index, start, end, data), { block: index, start: offset, end: offset });
