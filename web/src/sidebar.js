@@ -3,8 +3,9 @@
 //
 // Online people come from presence on workspace:{ws}; the page each has
 // open comes from GET /v1/workspaces/{ws}/presence, read again when someone
-// joins or leaves the workspace channel, when the list of pages changes,
-// and every few seconds (a document opened elsewhere sends nothing here).
+// joins or leaves the workspace channel and when the list of pages changes.
+// NOTE: opening a document publishes nothing on workspace:{ws}, so the page
+// also polls every few seconds; an event there would make this live.
 import { debounce, h, timeAgo } from './dom.js';
 import { avatar } from './people.js';
 
