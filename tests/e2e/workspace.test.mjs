@@ -1,5 +1,6 @@
 // Pages from the sidebar: create, rename, tag and delete, seen live by a
-// second person; undo and redo of one's own typing; a viewer's read-only page.
+// second person. Also undo and redo, input-method text, and a viewer's
+// read-only page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockTexts, eventually, openPage, restAs, startSession } from '../lib/browser.mjs';
@@ -41,6 +42,18 @@ test('pages are created, renamed, tagged and deleted live', async () => {
     assert.deepEqual(await blockTexts(alice.page), ['First draft with edits']);
     await alice.page.locator('.save-state[data-state="saved"]').waitFor();
 
+    // Text from an input method (a composition, as for Japanese) is read
+    // back from the page when the composition ends.
+    await alice.page.keyboard.press('End');
+    const cdp = await alice.context.newCDPSession(alice.page);
+    for (const text of ['に', 'にほ', 'にほん']) {
+      await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+    }
+    await cdp.send('Input.insertText', { text: ' 日本' });
+    await alice.page.keyboard.type('!');
+    await alice.page.locator('.save-state[data-state="saved"]').waitFor();
+    assert.deepEqual(await blockTexts(alice.page), ['First draft with edits 日本!']);
+
     // Bob opens it; Alice renames it and both the header and the list follow.
     await openPage(bob.page, 'Launch plan');
     await alice.page.locator('.doc-title').fill('Launch plan v2');
@@ -48,7 +61,7 @@ test('pages are created, renamed, tagged and deleted live', async () => {
     await eventually(async () => (await bob.page.locator('.doc-title').inputValue()) === 'Launch plan v2',
       'Bob sees the new title');
     await bobLink.filter({ hasText: 'Launch plan v2' }).waitFor();
-    assert.deepEqual(await blockTexts(bob.page), ['First draft with edits']);
+    assert.deepEqual(await blockTexts(bob.page), ['First draft with edits 日本!']);
     await session.shot('renamed');
 
     // Alice deletes it; Bob, who has it open, is taken back to the workspace.

@@ -255,7 +255,16 @@ export class Editor {
     const blocks = this.blocks;
     const index = caret.block;
     const text = textOf(blocks[index]);
-    const [start, end] = widenToTokens(text, caret.start, caret.end);
+    let [start, end] = widenToTokens(text, caret.start, caret.end);
+    if (type === 'insertReplacementText' || type === 'insertFromDrop') {
+      // A spelling fix or a drop replaces the browser's target range, which
+      // need not be the selection.
+      const target = event.getTargetRanges?.()[0];
+      if (target && element.contains(target.startContainer) && element.contains(target.endContainer)) {
+        [start, end] = widenToTokens(text, toModelOffset(element, target.startContainer, target.startOffset),
+          toModelOffset(element, target.endContainer, target.endOffset));
+      }
+    }
 
     if (type === 'insertParagraph' || type === 'insertLineBreak') return this.split(index, start, end);
     if (type === 'historyUndo') return this.undo();
