@@ -63,6 +63,8 @@ test('phone-sized page: menu, keyboard editing, paste', async () => {
     await session.shot('closed-menu');
     await page.locator('.menu-button').click();
     await page.locator('.sidebar a', { hasText: 'Release checklist' }).waitFor();
+    await eventually(async () => (await page.locator('.sidebar').boundingBox()).x >= 0, 'the menu slides in');
+    await page.waitForTimeout(200); // the end of the slide, for the screenshot
     await session.shot('open-menu');
     await openPage(page, 'Release checklist');
     assert.equal(await page.locator('.menu-button').getAttribute('aria-expanded'), 'false');

@@ -22,6 +22,11 @@ test('pages are created, renamed, tagged and deleted live', async () => {
     await alice.page.keyboard.type('Launch plan');
     await alice.page.keyboard.press('Enter');
     await alice.page.keyboard.type('First draft');
+    // ArrowUp from the first line goes back to the title, ArrowDown returns.
+    await alice.page.keyboard.press('ArrowUp');
+    assert.equal(await alice.page.evaluate(() => document.activeElement.className), 'doc-title');
+    await alice.page.keyboard.press('ArrowDown');
+    assert.equal(await alice.page.evaluate(() => document.activeElement.className), 'block-text');
     await alice.page.locator('.doc-tags').fill('launch, q3');
     await alice.page.locator('.doc-tags').press('Tab');
 

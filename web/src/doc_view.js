@@ -46,7 +46,7 @@ export class DocView {
     this.title.addEventListener('input', this.saveTitleSoon);
     this.title.addEventListener('change', saveTitle);
     this.title.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') {
+      if (event.key === 'Enter' || event.key === 'ArrowDown') {
         event.preventDefault();
         this.editor.focusStart();
       }
@@ -71,7 +71,8 @@ export class DocView {
         this.lastSelection = position;
         this.publishCursorSoon();
       },
-      onRender: () => this.cursors?.draw() });
+      onRender: () => this.cursors?.draw(),
+      onLeaveTop: () => this.title.focus() });
     this.cursors = new RemoteCursors({ editor: this.editor, people, sync: this.sync });
 
     const header = h('header', { class: 'doc-header' },

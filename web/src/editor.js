@@ -23,7 +23,9 @@ const PLACEHOLDERS = { paragraph: 'Write something, or type @ to mention someone
 export class Editor {
   // onSelection(position|null): the local caret moved (for cursor sharing).
   // onRender(): the blocks were drawn again (remote cursors follow).
-  constructor({ sync, people, readOnly, onSelection, onRender }) {
+  // onLeaveTop(): ArrowUp on the first line of the first block.
+  constructor({ sync, people, readOnly, onSelection, onRender, onLeaveTop }) {
+    this.onLeaveTop = onLeaveTop;
     this.sync = sync;
     this.people = people;
     this.readOnly = readOnly;
@@ -400,8 +402,12 @@ export class Editor {
       return this.setKey(index, 'done', !(this.blocks[index].done === true));
     }
     if (event.shiftKey || event.ctrlKey || event.metaKey) return;
-    if (event.key === 'ArrowUp' && index > 0 && onEdgeLine(element, caret.start, 'first')) {
-      return go(index - 1, Math.min(caret.start, textOf(this.blocks[index - 1]).length));
+    if (event.key === 'ArrowUp' && onEdgeLine(element, caret.start, 'first')) {
+      if (index > 0) return go(index - 1, Math.min(caret.start, textOf(this.blocks[index - 1]).length));
+      if (this.onLeaveTop) {
+        event.preventDefault();
+        return this.onLeaveTop();
+      }
     }
     if (event.key === 'ArrowDown' && index < last && onEdgeLine(element, caret.end, 'last')) {
       return go(index + 1, Math.min(caret.end, textOf(this.blocks[index + 1]).length));
