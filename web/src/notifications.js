@@ -93,7 +93,7 @@ export class NotificationBell {
       } },
     avatar(item.actor_id, actor, 'small'),
     h('span', { class: 'notification-text' },
-      h('strong', {}, actor), ` ${what} `, h('strong', {}, item.doc_title || 'Untitled'),
+      h('span', {}, h('strong', {}, actor), ` ${what} `, h('strong', {}, item.doc_title || 'Untitled')),
       item.excerpt ? h('span', { class: 'excerpt' }, this.app.displayText(item.excerpt)) : null,
       h('time', { datetime: item.created_at }, timeAgo(item.created_at))));
     return h('li', { class: item.read ? 'read' : 'unread', 'data-id': item.id }, link);
