@@ -245,12 +245,11 @@ Result<Config> load(const Sources& sources) {
 std::string summary(const Config& config) {
   return fmt::format(
       "listen={}:{} data_dir={} secret={} api_key={} threads={} clock_skew={}s max_body={}B "
-      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} op_retention={} demo={} web_root={} dev_login={}",
+      "max_content={}B shutdown_timeout={}s log_level={} read_connections={} snapshot_interval={} op_retention={} demo={}",
       config.listen_host, config.listen_port, config.data_dir,
       config.secret.empty() ? "generated" : "set", config.api_key.empty() ? "none (server API off)" : "set",
       config.threads, config.clock_skew_s, config.max_body_bytes, config.max_content_bytes,
-      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo,
-      config.web_root.empty() ? "none" : config.web_root, config.dev_login);
+      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo);
 }
 
 Result<std::int64_t> parse_duration_s(const std::string& text) {
