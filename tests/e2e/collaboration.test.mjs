@@ -89,6 +89,19 @@ test('concurrent typing converges, with cursors and presence', async () => {
     await bob.page.locator('.block-text').nth(0).filter({ hasText: 'XX Bob! says hi. Welcome' }).waitFor();
     assert.equal((await blockTexts(alice.page))[0], 'XX Bob! says hi. Welcome');
 
+    // Undo takes back only Alice's own typing, after Bob's edit before it.
+    await alice.page.waitForTimeout(900); // a pause ends the undo group
+    await alice.page.keyboard.press('End');
+    await alice.page.keyboard.type(' ok');
+    await bob.page.locator('.block-text').nth(0).filter({ hasText: 'Welcome ok' }).waitFor();
+    await bob.page.locator('.block-text').nth(0).click();
+    await bob.page.keyboard.press('Home');
+    await bob.page.keyboard.type('Hey ');
+    await alice.page.locator('.block-text').nth(0).filter({ hasText: 'Hey XX' }).waitFor();
+    await alice.page.keyboard.press('Control+z');
+    await bob.page.locator('.block-text').nth(0).filter({ hasText: /^Hey XX Bob! says hi\. Welcome$/ }).waitFor();
+    assert.equal((await blockTexts(alice.page))[0], 'Hey XX Bob! says hi. Welcome');
+
     // When Alice's focus leaves the text, Bob no longer sees her caret.
     await alice.page.locator('.doc-title').click();
     await bob.page.locator('.remote-caret[data-user="alice"]').waitFor({ state: 'detached' });

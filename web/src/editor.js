@@ -220,13 +220,21 @@ export class Editor {
     this.redoStack = [];
   }
 
+  // Rebases the undo and redo history onto a remote op. The top entry
+  // applies to the current content; each deeper one applies after the
+  // entries above it, so the remote op is carried down through them.
   transformUndo(op) {
-    try {
-      this.undoStack = this.undoStack.map((entry) => json0.transform(entry, op, 'left'));
-      this.redoStack = this.redoStack.map((entry) => json0.transform(entry, op, 'left'));
-    } catch {
-      this.undoStack = [];
-      this.redoStack = [];
+    for (const stack of [this.undoStack, this.redoStack]) {
+      let remote = op;
+      try {
+        for (let i = stack.length - 1; i >= 0; i--) {
+          const entry = stack[i];
+          stack[i] = json0.transform(entry, remote, 'left');
+          remote = json0.transform(remote, entry, 'right');
+        }
+      } catch {
+        stack.length = 0; // an entry no longer fits the document: drop the history
+      }
     }
   }
 
