@@ -230,6 +230,7 @@ class App {
     this.view?.unmount();
     this.view = null;
     this.sidebar.drawPages();
+    this.sidebar.refreshSoon(); // edits reorder the list, and they publish nothing there
     this.toggleSidebar(false);
     if (!documentId) {
       document.title = `${this.workspace.name} · Tandem`;
