@@ -180,7 +180,7 @@ export class Editor {
 
   // --- applying ops ---
 
-  // A local op: submitted, drawn, the caret put at `caret`.
+  // Submits a local op, draws the blocks and puts the caret at `caret`.
   apply(op, caret, { undoable = true } = {}) {
     if (op.length === 0) return;
     this.sync.submit(op);
@@ -190,8 +190,8 @@ export class Editor {
     this.afterSelectionChange();
   }
 
-  // A remote op, already applied to sync.content and transformed against
-  // local changes: keep the caret where the person left it.
+  // Draws a remote op (already applied to sync.content and transformed
+  // against local changes), keeping the caret where the person left it.
   applyRemote(op) {
     const focused = this.list.contains(document.activeElement) && document.activeElement.isContentEditable;
     const caret = focused ? this.selection() : null;
@@ -221,8 +221,8 @@ export class Editor {
   }
 
   // Rebases the undo and redo history onto a remote op. The top entry
-  // applies to the current content; each deeper one applies after the
-  // entries above it, so the remote op is carried down through them.
+  // applies to the current content, and each deeper one applies after the
+  // entries above it. So the remote op is carried down through them.
   transformUndo(op) {
     for (const stack of [this.undoStack, this.redoStack]) {
       let remote = op;
