@@ -5,12 +5,14 @@ JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 ASAN_DIR := build/asan
 
-.PHONY: run test deps release asan npm-deps bench clean fuzz
+.PHONY: run test deps release asan npm-deps web bench clean fuzz
 
-run: release
-	$(RELEASE_DIR)/tandem serve --demo
+# The web client at http://127.0.0.1:8000/ with the development sign-in on:
+# this target is for trying Tandem on one's own machine, never production.
+run: release web
+	$(RELEASE_DIR)/tandem serve --demo --dev-login --web-root web/dist
 
-test: release asan npm-deps
+test: release asan npm-deps web
 	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j$(JOBS)
 	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) -L 'unit|integration|interop' -E ot_differential
 	$(MAKE) fuzz FUZZ_SECONDS=30
@@ -35,6 +37,12 @@ npm-deps: deps
 	@if [ -f tests/package.json ]; then \
 	  cd tests && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }; \
 	fi
+
+# The reference web client (web/), built by Vite into web/dist. npm ci runs
+# only when package-lock.json is newer than the installed packages.
+web: deps
+	cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	cd web && npx vite build --logLevel warn
 
 # libFuzzer target for the json0 engine (clang 14; GCC has no libFuzzer).
 # Runs FUZZ_SECONDS, keeping its corpus in build/fuzz/corpus.

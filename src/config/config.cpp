@@ -146,6 +146,17 @@ std::vector<Setting> build_settings() {
                   false, [](Config& config, const std::string& text) {
                     return apply_bool(config.demo, text, "demo flag");
                   }});
+
+  list.push_back({"web_root", "--web-root", "TANDEM_WEB_ROOT", "DIR",
+                  "Folder of the built web client (web/dist), served at /. Default: none, no page is served", false,
+                  string_setter(&Config::web_root, "web root")});
+
+  list.push_back({"dev_login", "--dev-login", "TANDEM_DEV_LOGIN", "BOOL",
+                  "Development sign-in: anyone who reaches the server may get a token for any user id "
+                  "(POST /v1/dev/token). Never enable in production. Default off",
+                  false, [](Config& config, const std::string& text) {
+                    return apply_bool(config.dev_login, text, "dev login flag");
+                  }});
   return list;
 }
 

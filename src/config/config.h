@@ -33,6 +33,8 @@ struct Config {
   bool demo = false;                     // seed a demo workspace on first start
   std::int64_t snapshot_interval = 100;  // store a document snapshot every N ops
   std::int64_t op_retention = 0;         // ops of history kept per document; 0: all
+  std::string web_root;                  // folder of the built web client served at /; empty: none
+  bool dev_login = false;                // development sign-in routes under /v1/dev
   toml::table realtime;                  // the file's [realtime] section, as is
 };
 

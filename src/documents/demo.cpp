@@ -32,7 +32,12 @@ const std::vector<DemoDocument>& demo_documents() {
 
 Result<std::string> seed_demo(Service& service) {
   Caller alice{kDemoOwner, "Alice Example", "alice@example.com"};
-  if (auto status = service.remember_caller(alice); !status) return std::unexpected(status.error());
+  // Names for every demo user, so member lists and the web client's sign-in
+  // show them before each user's first token.
+  for (const Caller& user : {alice, Caller{"bob", "Bob Example", "bob@example.com"},
+                             Caller{"carol", "Carol Example", "carol@example.com"}}) {
+    if (auto status = service.remember_caller(user); !status) return std::unexpected(status.error());
+  }
 
   auto existing = service.list_workspaces(alice);
   if (!existing) return std::unexpected(existing.error());

@@ -18,6 +18,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/server_api.h"
+#include "http/web_wiring.h"
 #include "http/websocket_session.h"
 #include "realtime/engine.h"
 #include "realtime/options.h"
@@ -132,6 +133,7 @@ int run_server(config::Config config) {
                                        .on_meta = [&meta_engine](const documents::MetaEvent& event) {
                                          if (meta_engine) publish_meta(*meta_engine, event);
                                        }});
+  std::string demo_workspace_id;
   if (config.demo) {
     auto demo = documents::seed_demo(service);
     if (!demo) {
@@ -139,6 +141,7 @@ int run_server(config::Config config) {
       return 1;
     }
     print_demo_hint(*demo, config);
+    demo_workspace_id = *demo;
   }
 
   // The engine outlives the io_context (declared before it), because sessions
@@ -182,6 +185,11 @@ int run_server(config::Config config) {
   RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
   add_rest_routes(router, context);
   add_presence_route(router, context, shared_engine);
+  auto web_client = add_web_client_routes(router, config, context, demo_workspace_id);
+  if (!web_client) {
+    spdlog::error("{}", web_client.error().message);
+    return 1;
+  }
 
   Server server(io, {.host = config.listen_host,
                      .port = config.listen_port,

@@ -30,6 +30,13 @@ void Router::add_async(std::string method, std::string pattern, AsyncHandler han
   routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
+void Router::set_fallback(std::string method, std::string label, Handler handler) {
+  fallbacks_.push_back({std::move(method), std::move(label), {},
+                        [handler = std::move(handler)](Request& request, Respond respond) {
+                          respond(handler(request));
+                        }});
+}
+
 Router::Match Router::match(Request& request) const {
   Match result{nullptr, "unmatched", false};
   auto segments = split_path(request.path);
@@ -58,6 +65,11 @@ Router::Match Router::match(Request& request) const {
     }
     request.params = std::move(params);
     return {&route.handler, route.pattern, true};
+  }
+  if (!result.path_known) {
+    for (const Route& fallback : fallbacks_) {
+      if (fallback.method == request.method) return {&fallback.handler, fallback.pattern, true};
+    }
   }
   return result;
 }

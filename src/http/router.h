@@ -22,6 +22,9 @@ class Router {
   // Registers a route; `pattern` doubles as the route's metrics label.
   void add(std::string method, std::string pattern, Handler handler);
   void add_async(std::string method, std::string pattern, AsyncHandler handler);
+  // Handles requests of `method` whose path matches no route (for example
+  // static files); `label` is its metrics label.
+  void set_fallback(std::string method, std::string label, Handler handler);
 
   struct Match {
     const AsyncHandler* handler = nullptr;  // null: no route for this path or method
@@ -40,6 +43,7 @@ class Router {
     AsyncHandler handler;
   };
   std::vector<Route> routes_;
+  std::vector<Route> fallbacks_;  // pattern holds the label; segments unused
 };
 
 }  // namespace tandem::http

@@ -44,6 +44,35 @@ TEST(Config, DefaultsWithoutSources) {
   EXPECT_TRUE(config->api_key.empty());
 }
 
+TEST(Config, WebClientSettingsAreOffByDefault) {
+  auto config = load(Sources{});
+  ASSERT_TRUE(config.has_value());
+  EXPECT_TRUE(config->web_root.empty());
+  EXPECT_FALSE(config->dev_login);
+}
+
+TEST(Config, WebClientSettingsFromEachSource) {
+  ConfigFile file("web_root = \"/srv/web\"\ndev_login = true\n");
+  Sources sources;
+  sources.file = file.path();
+  auto from_file = load(sources);
+  ASSERT_TRUE(from_file.has_value()) << from_file.error().message;
+  EXPECT_EQ(from_file->web_root, "/srv/web");
+  EXPECT_TRUE(from_file->dev_login);
+
+  Sources env = with_env({{"TANDEM_WEB_ROOT", "web/dist"}, {"TANDEM_DEV_LOGIN", "false"}});
+  env.file = file.path();
+  auto from_env = load(env);
+  ASSERT_TRUE(from_env.has_value()) << from_env.error().message;
+  EXPECT_EQ(from_env->web_root, "web/dist");
+  EXPECT_FALSE(from_env->dev_login);
+
+  auto bad = load(with_env({{"TANDEM_DEV_LOGIN", "maybe"}}));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("TANDEM_DEV_LOGIN"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("maybe"), std::string::npos);
+}
+
 TEST(Config, FileOverridesDefaults) {
   ConfigFile file("listen = \"127.0.0.1:9100\"\ndata_dir = \"/tmp/x\"\nthreads = 3\n");
   Sources sources;

@@ -69,6 +69,29 @@ TEST(Router, RejectsMalformedEscapeInParameter) {
   EXPECT_EQ(router.match(r).handler, nullptr);
 }
 
+TEST(Router, FallbackTakesUnmatchedPathsOfItsMethodOnly) {
+  Router router = make_router();
+  router.set_fallback("GET", "static", [](Request& r) { return Response{200, "file " + r.path}; });
+
+  Request page = request("GET", "/w/w_1/d/d_2");
+  auto match = router.match(page);
+  ASSERT_NE(match.handler, nullptr);
+  EXPECT_EQ(match.route, "static");
+  EXPECT_EQ(call(*match.handler, page).body, "file /w/w_1/d/d_2");
+
+  Request routed = request("GET", "/v1/documents/d_1");
+  EXPECT_EQ(router.match(routed).route, "/v1/documents/{id}");
+
+  // A known path with another method stays a 405, not a file.
+  Request wrong_method = request("DELETE", "/v1/documents/d_1");
+  auto refused = router.match(wrong_method);
+  EXPECT_EQ(refused.handler, nullptr);
+  EXPECT_TRUE(refused.path_known);
+
+  Request post = request("POST", "/index.html");
+  EXPECT_EQ(router.match(post).handler, nullptr);
+}
+
 TEST(Query, DecodesPairs) {
   auto query = parse_query("q=hello+world&tag=%F0%9F%98%80&empty=&flag&q=second");
   ASSERT_TRUE(query.has_value());
