@@ -4,9 +4,10 @@
 import { createServer } from 'node:net';
 
 // Starts the sink. `messages` holds {from, to, data, headers, body}. Set
-// `failWith` to an SMTP reply such as '451 try later' to reject DATA.
+// `failWith` to an SMTP reply such as '451 try later' to reject DATA;
+// `rejected` counts the messages rejected that way.
 export async function startSmtpSink() {
-  const sink = { messages: [], failWith: null, connections: 0 };
+  const sink = { messages: [], failWith: null, rejected: 0, connections: 0 };
   const sockets = new Set();
 
   const server = createServer((socket) => {
@@ -28,6 +29,7 @@ export async function startSmtpSink() {
         if (line === '.') {
           inData = false;
           if (sink.failWith) {
+            sink.rejected++;
             reply(sink.failWith);
           } else {
             const data = dataLines.join('\r\n');

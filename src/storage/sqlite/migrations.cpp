@@ -190,8 +190,10 @@ Status create_notification_tables(Connection& connection) {
 
     -- One row per (queue, event) until the delivery is acknowledged. Rows in
     -- flight are not marked: after a crash every row is delivered again.
+    -- AUTOINCREMENT: ids of messages and dead letters are never reused, so
+    -- a stale id in an admin request or in memory cannot name another row.
     CREATE TABLE queue_messages (
-      id               INTEGER PRIMARY KEY,
+      id               INTEGER PRIMARY KEY AUTOINCREMENT,
       queue            TEXT NOT NULL,
       event_id         TEXT NOT NULL,
       topic            TEXT NOT NULL,
@@ -209,7 +211,7 @@ Status create_notification_tables(Connection& connection) {
 
     -- queue is '' for an event that no queue was bound to.
     CREATE TABLE dead_letters (
-      id               INTEGER PRIMARY KEY,
+      id               INTEGER PRIMARY KEY AUTOINCREMENT,
       queue            TEXT NOT NULL,
       event_id         TEXT NOT NULL,
       topic            TEXT NOT NULL,
