@@ -155,7 +155,7 @@ const json::value* find(const json::value& root, const ot::Path& path) {
   return node;
 }
 
-// The object that holds the value at `path`, or null.
+// The object that contains the value at `path`, or null.
 const json::object* parent_object(const json::value& root, const ot::Path& path) {
   if (path.empty()) return nullptr;
   const json::value* parent = find(root, ot::Path(path.begin(), path.end() - 1));

@@ -17,14 +17,14 @@
 
 namespace tandem::events {
 
-// What the op that caused the events was.
+// The op that caused the events.
 struct EventSource {
   std::string workspace_id;
   std::string document_id;
   std::string document_title;
   std::string actor_id;   // the op's author
   std::int64_t version = 0;  // the version the op produced
-  std::int64_t ts = 0;       // unix milliseconds of the commit
+  std::int64_t ts = 0;       // unix milliseconds when the server accepted the op
 };
 
 // One outbox event per target, each with a new event id.

@@ -19,7 +19,7 @@ class InboxSink final : public Sink {
 
   // Publishes only when the notification is new, so a redelivered event
   // reaches the channel once. A crash between the insert and the publish
-  // loses that live message; the inbox still holds the notification.
+  // loses that live message; the inbox still contains the notification.
   Outcome deliver(const storage::OutboxEvent& event, const EventPayload& payload) override;
 
  private:

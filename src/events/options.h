@@ -18,7 +18,7 @@ struct QueueOptions {
   int prefetch = 8;                   // deliveries in flight at once, 1 to 64
   int max_attempts = 5;               // attempts before a message is dead-lettered, 1 to 100
   std::chrono::milliseconds backoff_base{1000};  // delay after the first failure
-  std::chrono::milliseconds backoff_max{300000};  // longest delay between attempts
+  std::chrono::milliseconds backoff_max{300000};  // maximum delay between attempts
 };
 
 enum class SmtpTls { off, starttls, implicit };
@@ -45,7 +45,7 @@ struct Options {
   WebhookOptions webhook;
   std::string public_url;      // base of document links in emails, e.g. https://tandem.example.com
   bool email_default = true;   // email on for users who never changed their setting
-  std::chrono::milliseconds poll_interval{1000};  // longest wait before looking for work again
+  std::chrono::milliseconds poll_interval{1000};  // maximum wait before looking for work again
 };
 
 // The default queues inbox, email and push, each bound to doc.mention.* and

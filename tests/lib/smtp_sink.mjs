@@ -1,9 +1,9 @@
 // A small SMTP server for tests: plain text on 127.0.0.1, a free port, no
 // TLS and no authentication. It stores every accepted message and can be
-// told to fail, so tests can inject mail server outages.
+// set to fail, so tests can inject mail server outages.
 import { createServer } from 'node:net';
 
-// Starts the sink. `messages` holds {from, to, data, headers, body}. Set
+// Starts the sink. `messages` contains {from, to, data, headers, body}. Set
 // `failWith` to an SMTP reply such as '451 try later' to reject DATA;
 // `rejected` counts the messages rejected that way.
 export async function startSmtpSink() {

@@ -1,5 +1,5 @@
 // An HTTP webhook receiver for tests on 127.0.0.1 and a free port. It
-// records every request and answers with the status that `respond` returns,
+// records every request and replies with the status that `respond` returns,
 // after `delayMs`, so tests can inject failures, slowness and recovery.
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -36,7 +36,7 @@ export async function startWebhookReceiver() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.port = server.address().port;
   receiver.url = `http://127.0.0.1:${receiver.port}/hook`;
-  // Calls answered with 2xx, by event id.
+  // Count of 2xx replies per event id.
   receiver.delivered = () => {
     const byId = new Map();
     for (const call of receiver.calls) {

@@ -69,9 +69,9 @@ std::unexpected<Error> dead_letter_not_found(std::int64_t id) {
   return fail(ErrorCode::not_found, fmt::format("dead letter {} not found", id));
 }
 
-// Inserts a message unless the queue already holds this event (a repeated
-// routing after a crash between routing and the outbox delete cannot happen,
-// because both are one transaction; this guards redrives of duplicates).
+// Inserts a message unless the queue already contains this event. Routing
+// and the outbox delete share one transaction, so this only guards a
+// redrive of an event that is also still queued.
 Status insert_message(Connection& connection, const std::string& queue, const OutboxEvent& event,
                       std::int64_t due_at) {
   auto insert = connection.prepare(

@@ -69,7 +69,7 @@ Result<NotificationPage> SqliteStore::list_notifications(const NotificationQuery
         "SELECT id, user_id, type, payload, created_at, read_at, seq FROM notifications "
         "WHERE user_id = ?1 AND seq < ?2 AND (?3 = 0 OR read_at = 0) ORDER BY seq DESC LIMIT ?4");
     if (!select) return std::unexpected(select.error());
-    // One row more than the page tells whether another page follows.
+    // One row more than the page shows whether another page follows.
     select->bind(1, query.user_id)
         .bind(2, before)
         .bind(3, std::int64_t{query.unread_only ? 1 : 0})
