@@ -139,6 +139,18 @@ async function metricsText(server) {
   return (await fetch(`${server.url}/metrics`)).text();
 }
 
+// The upper bound of the histogram bucket that holds quantile `q` of a
+// queue's delivery latency, in milliseconds (the buckets are coarse).
+function bucketQuantileMs(text, queue, q) {
+  const prefix = `tandem_queue_delivery_seconds_bucket{queue="${queue}",le="`;
+  const buckets = text.split('\n').filter((l) => l.startsWith(prefix)).map((l) => {
+    const bound = l.slice(prefix.length, l.indexOf('"', prefix.length));
+    return { le: bound === '+Inf' ? Infinity : Number(bound) * 1000, count: Number(l.split(' ').pop()) };
+  });
+  const total = buckets.at(-1)?.count ?? 0;
+  return buckets.find((b) => b.count >= q * total)?.le ?? NaN;
+}
+
 function metricValue(text, name, queue) {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{queue="${queue}"}`));
   return line === undefined ? 0 : Number(line.split(' ').pop());
@@ -168,10 +180,15 @@ async function pacedPhase() {
       max: percentile(latencies, 100) });
   }
   const text = await metricsText(s.server);
-  const inboxSum = metricValue(text, 'tandem_queue_delivery_seconds_sum', 'inbox');
-  const inboxCount = metricValue(text, 'tandem_queue_delivery_seconds_count', 'inbox');
+  const server = {};
+  for (const queue of ['inbox', 'email', 'push']) {
+    const sum = metricValue(text, 'tandem_queue_delivery_seconds_sum', queue);
+    const count = metricValue(text, 'tandem_queue_delivery_seconds_count', queue);
+    server[queue] = { mean: (sum / Math.max(1, count)) * 1000, p50: bucketQuantileMs(text, queue, 0.5),
+      p99: bucketQuantileMs(text, queue, 0.99) };
+  }
   await s.close();
-  return { sent: acked.size, rows, inboxMeanMs: (inboxSum / Math.max(1, inboxCount)) * 1000 };
+  return { sent: acked.size, rows, server };
 }
 
 async function burstPhase({ failingWebhook }) {
@@ -216,7 +233,10 @@ console.log(`paced: ${paced.sent} ops at ${RATE} ops/s, ${RECIPIENTS} recipients
 for (const row of paced.rows) {
   console.log(`  ${row.sink.padEnd(8)} delivered ${row.delivered}  p50 ${ms(row.p50)}  p99 ${ms(row.p99)}  max ${ms(row.max)}`);
 }
-console.log(`  inbox (server: accept to ack) mean ${ms(paced.inboxMeanMs)}`);
+console.log('  server histogram, op accepted to delivery acked (ms; p50/p99 are bucket upper bounds):');
+for (const [queue, stats] of Object.entries(paced.server)) {
+  console.log(`  ${queue.padEnd(8)} mean ${ms(stats.mean)}  p50 <= ${ms(stats.p50)}  p99 <= ${ms(stats.p99)}`);
+}
 
 for (const failingWebhook of [false, true]) {
   const burst = await burstPhase({ failingWebhook });
