@@ -86,7 +86,14 @@ Result<QueueSpec> parse_queue_spec(const std::string& part) {
     return invalid_spec(part, fmt::format("unknown sink '{}': use inbox, email or push", spec.sink));
   }
   for (std::string& pattern : split(std::string_view(part).substr(equals + 1), ',')) {
-    if (pattern.empty()) return invalid_spec(part, "a binding pattern is empty");
+    // Words are non-empty, and '*' and '#' stand alone in theirs.
+    for (const std::string& word : split(pattern, '.')) {
+      if (word.empty() || (word.find_first_of("*#") != std::string::npos && word.size() != 1)) {
+        return invalid_spec(part, fmt::format("invalid binding pattern '{}': use dot-separated words, where "
+                                              "'*' and '#' stand alone",
+                                              pattern));
+      }
+    }
     spec.bindings.push_back(std::move(pattern));
   }
   return spec;
