@@ -131,6 +131,8 @@ Outcome EmailSink::deliver(const storage::OutboxEvent& event, const EventPayload
   if (!settings->value_or(storage::NotificationSettings{email_default_}).email) {
     return Outcome::skip("the user turned email notifications off");
   }
+  // NOTE: addresses are stored from tokens seen on the REST API; a user who
+  // has only connected over WebSocket has none yet and is skipped.
   auto user = store_.find_user(payload.user_id);
   if (!user) return Outcome::fail(fmt::format("reading the user failed: {}", user.error().message));
   if (!*user || (*user)->email.empty()) return Outcome::skip("no email address is known for the user");
