@@ -125,7 +125,8 @@ EmailSink::EmailSink(storage::Store& store, SmtpOptions smtp, std::string public
   init_curl();
 }
 
-Outcome EmailSink::deliver(const storage::OutboxEvent& event, const EventPayload& payload) {
+Outcome EmailSink::deliver(const storage::QueuedMessage& message, const EventPayload& payload) {
+  const storage::OutboxEvent& event = message.event;
   auto settings = store_.notification_settings(payload.user_id);
   if (!settings) return Outcome::fail(fmt::format("reading settings failed: {}", settings.error().message));
   if (!settings->value_or(storage::NotificationSettings{email_default_}).email) {

@@ -17,7 +17,7 @@ class EmailSink final : public Sink {
 
   // Skips users without an address and users who opted out. Any SMTP
   // failure (connection, TLS, rejection) counts as a failed attempt.
-  Outcome deliver(const storage::OutboxEvent& event, const EventPayload& payload) override;
+  Outcome deliver(const storage::QueuedMessage& message, const EventPayload& payload) override;
 
  private:
   Outcome send(const std::string& recipient, const std::string& message, const std::string& event_id);

@@ -9,15 +9,17 @@ namespace json = boost::json;
 
 InboxSink::InboxSink(storage::Store& store, UserPublisher publish) : store_(store), publish_(std::move(publish)) {}
 
-Outcome InboxSink::deliver(const storage::OutboxEvent& event, const EventPayload& payload) {
+Outcome InboxSink::deliver(const storage::QueuedMessage& message, const EventPayload& payload) {
+  const storage::OutboxEvent& event = message.event;
   storage::Notification notification{event.id, payload.user_id, payload.type, event.payload_json, event.created_at, 0};
-  auto inserted = store_.insert_notification(notification);
+  // One transaction stores the notification and acks the message.
+  auto inserted = store_.deliver_notification(message.id, notification);
   if (!inserted) return Outcome::fail(fmt::format("storing the notification failed: {}", inserted.error().message));
   if (*inserted && publish_ && !publish_(payload.user_id, notification_publication(notification))) {
     // The inbox has it; the live copy is best effort.
     spdlog::warn("events: publishing notification {} to user {} failed", event.id, payload.user_id);
   }
-  return Outcome::ok();
+  return Outcome::ok_acked();
 }
 
 std::string notification_publication(const storage::Notification& notification) {

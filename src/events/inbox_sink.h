@@ -17,10 +17,11 @@ class InboxSink final : public Sink {
  public:
   InboxSink(storage::Store& store, UserPublisher publish);
 
-  // Publishes only when the notification is new, so a redelivered event
-  // reaches the channel once. A crash between the insert and the publish
+  // Stores the notification and acks the message in one transaction, then
+  // publishes only when the notification is new, so a redelivered event
+  // reaches the channel once. A crash between the commit and the publish
   // loses that live message; the inbox still contains the notification.
-  Outcome deliver(const storage::OutboxEvent& event, const EventPayload& payload) override;
+  Outcome deliver(const storage::QueuedMessage& message, const EventPayload& payload) override;
 
  private:
   storage::Store& store_;

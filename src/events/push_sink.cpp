@@ -31,7 +31,8 @@ PushSink::PushSink(WebhookOptions webhook) : webhook_(std::move(webhook)) {
   init_curl();
 }
 
-Outcome PushSink::deliver(const storage::OutboxEvent& event, const EventPayload&) {
+Outcome PushSink::deliver(const storage::QueuedMessage& message, const EventPayload&) {
+  const storage::OutboxEvent& event = message.event;
   CurlHandle curl(curl_easy_init());
   if (!curl) return Outcome::fail("libcurl could not create a handle");
   char detail[CURL_ERROR_SIZE] = {0};

@@ -16,7 +16,7 @@ class PushSink final : public Sink {
 
   // A 2xx reply is delivered; any other status, a timeout or a connection
   // failure is a failed attempt. Redirects are not followed.
-  Outcome deliver(const storage::OutboxEvent& event, const EventPayload& payload) override;
+  Outcome deliver(const storage::QueuedMessage& message, const EventPayload& payload) override;
 
  private:
   WebhookOptions webhook_;

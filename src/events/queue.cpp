@@ -141,7 +141,7 @@ void Queue::deliver(const storage::QueuedMessage& message) {
 
   Outcome outcome;
   try {
-    outcome = sink_->deliver(message.event, *payload);
+    outcome = sink_->deliver(message, *payload);
   } catch (const std::exception& error) {
     outcome = Outcome::fail(fmt::format("sink threw an exception: {}", error.what()));
   }
@@ -149,7 +149,7 @@ void Queue::deliver(const storage::QueuedMessage& message) {
   switch (outcome.kind) {
     case Outcome::Kind::delivered:
     case Outcome::Kind::skipped: {
-      if (auto acked = store_.ack_message(message.id); !acked) {
+      if (Status acked = outcome.acked ? Status{} : store_.ack_message(message.id); !acked) {
         spdlog::error("events: queue {}: acking message {} failed (it will be delivered again): {}", options_.name,
                       message.id, acked.error().message);
         return;

@@ -20,8 +20,10 @@ struct Outcome {
   };
   Kind kind = Kind::delivered;
   std::string error;  // for failed and rejected: why, without secrets
+  bool acked = false;  // delivered: the sink deleted the message itself, atomically with its write
 
   static Outcome ok() { return {}; }
+  static Outcome ok_acked() { return {Kind::delivered, {}, true}; }
   static Outcome skip(std::string reason) { return {Kind::skipped, std::move(reason)}; }
   static Outcome fail(std::string error) { return {Kind::failed, std::move(error)}; }
   static Outcome reject(std::string error) { return {Kind::rejected, std::move(error)}; }
@@ -30,8 +32,8 @@ struct Outcome {
 class Sink {
  public:
   virtual ~Sink() = default;
-  // Delivers one event. Never throws.
-  virtual Outcome deliver(const storage::OutboxEvent& event, const EventPayload& payload) = 0;
+  // Delivers the message's event. Never throws.
+  virtual Outcome deliver(const storage::QueuedMessage& message, const EventPayload& payload) = 0;
 };
 
 }  // namespace tandem::events

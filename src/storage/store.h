@@ -163,6 +163,9 @@ class Store {
   // --- inbox ---
   // Stores the notification unless one with its id exists; true when stored.
   virtual Result<bool> insert_notification(const Notification& notification) = 0;
+  // As insert_notification, and deletes queue message `message_id` in the
+  // same transaction (the inbox sink's delivery and ack in one write).
+  virtual Result<bool> deliver_notification(std::int64_t message_id, const Notification& notification) = 0;
   // invalid_request for a cursor not made by this method, or a limit outside 1 to 1,000.
   virtual Result<NotificationPage> list_notifications(const NotificationQuery& query) = 0;
   // Marks one notification of the user read (again is fine); not_found when

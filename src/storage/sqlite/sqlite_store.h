@@ -94,6 +94,7 @@ class SqliteStore final : public Store {
   Result<QueueDepth> queue_depth(std::string_view queue, std::int64_t now_ms) override;
 
   Result<bool> insert_notification(const Notification& notification) override;
+  Result<bool> deliver_notification(std::int64_t message_id, const Notification& notification) override;
   Result<NotificationPage> list_notifications(const NotificationQuery& query) override;
   Status mark_notification_read(std::string_view user_id, std::string_view notification_id,
                                 std::int64_t now_ms) override;

@@ -31,6 +31,10 @@ Result<std::int64_t> unread_count(Connection& connection, std::string_view user_
 }  // namespace
 
 Result<bool> SqliteStore::insert_notification(const Notification& notification) {
+  return deliver_notification(0, notification);
+}
+
+Result<bool> SqliteStore::deliver_notification(std::int64_t message_id, const Notification& notification) {
   auto stored = writer_->run<bool>([&](Connection& connection) -> Result<bool> {
     auto insert = connection.prepare(
         "INSERT OR IGNORE INTO notifications (id, user_id, type, payload, created_at) "
@@ -43,7 +47,13 @@ Result<bool> SqliteStore::insert_notification(const Notification& notification) 
                           .bind(5, notification.created_at)
                           .run();
     if (!inserted) return std::unexpected(inserted.error());
-    return sqlite3_changes(connection.handle()) > 0;
+    const bool stored_now = sqlite3_changes(connection.handle()) > 0;
+    if (message_id != 0) {
+      auto ack = connection.prepare("DELETE FROM queue_messages WHERE id = ?1");
+      if (!ack) return std::unexpected(ack.error());
+      if (Status deleted = ack->bind(1, message_id).run(); !deleted) return std::unexpected(deleted.error());
+    }
+    return stored_now;
   });
   if (!stored) {
     log_write_failure(std::unexpected(stored.error()),
