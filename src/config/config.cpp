@@ -157,6 +157,7 @@ std::vector<Setting> build_settings() {
                   false, [](Config& config, const std::string& text) {
                     return apply_bool(config.dev_login, text, "dev login flag");
                   }});
+  add_notification_settings(list);
   return list;
 }
 
@@ -249,7 +250,10 @@ std::string summary(const Config& config) {
       config.listen_host, config.listen_port, config.data_dir,
       config.secret.empty() ? "generated" : "set", config.api_key.empty() ? "none (server API off)" : "set",
       config.threads, config.clock_skew_s, config.max_body_bytes, config.max_content_bytes,
-      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo);
+      config.shutdown_timeout_s, config.log_level, config.read_connections, config.snapshot_interval, config.op_retention, config.demo) +
+         fmt::format(" notify_queues={} smtp_host={} webhook={}", config.notify_queues.size(),
+                     config.smtp_host.empty() ? "none (email off)" : config.smtp_host,
+                     config.webhook_url.empty() ? "none (push off)" : "set");
 }
 
 Result<std::int64_t> parse_duration_s(const std::string& text) {

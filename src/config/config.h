@@ -17,6 +17,18 @@
 
 namespace tandem::config {
 
+// One notification queue: `NAME[:SINK][/PREFETCH]=PATTERN[,PATTERN...]`.
+struct QueueSpec {
+  std::string name;
+  std::string sink;                   // inbox, email or push; default: the name
+  int prefetch = 0;                   // 0: the notify_prefetch setting
+  std::vector<std::string> bindings;  // topic patterns
+};
+
+// The default queues: inbox, email and push, each bound to doc.mention.*
+// and doc.assign.*.
+std::vector<QueueSpec> default_queue_specs();
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8000;      // 0 picks a free port
@@ -36,7 +48,30 @@ struct Config {
   std::string web_root;                  // folder of the built web client served at /; empty: none
   bool dev_login = false;                // development sign-in routes under /v1/dev
   toml::table realtime;                  // the file's [realtime] section, as is
+
+  // Notifications (docs/notifications.md). Email and push stay off until
+  // smtp_host and webhook_url are set.
+  std::vector<QueueSpec> notify_queues = default_queue_specs();
+  int notify_prefetch = 8;                    // deliveries in flight per queue
+  int notify_max_attempts = 5;                // attempts before a dead letter
+  std::int64_t notify_backoff_base_ms = 1000;   // first retry delay, milliseconds
+  std::int64_t notify_backoff_max_ms = 300000;  // longest retry delay, milliseconds
+  bool notify_email_default = true;           // email on for users without a setting
+  std::string smtp_host;                      // empty: email off
+  int smtp_port = 25;
+  std::string smtp_sender = "tandem@localhost";
+  std::string smtp_tls = "starttls";          // off, starttls or implicit
+  std::string smtp_user;
+  std::string smtp_password;
+  std::int64_t smtp_timeout_ms = 10000;
+  std::string webhook_url;                    // empty: push off
+  std::string webhook_secret;
+  std::int64_t webhook_timeout_ms = 5000;
+  std::string public_url;                     // base of links in emails; empty: http://LISTEN
 };
+
+// Parses `spec;spec;...` (see QueueSpec); invalid_request naming the part.
+Result<std::vector<QueueSpec>> parse_queue_specs(const std::string& text);
 
 // One configurable setting: how it is named in each source and how its text
 // value is applied.
@@ -49,6 +84,9 @@ struct Setting {
   bool secret = false;      // never logged
   std::function<Status(Config&, const std::string&)> apply;
 };
+
+// Appends the notification settings (used by settings()).
+void add_notification_settings(std::vector<Setting>& list);
 
 // All settings, in the order `tandem serve --help` lists them.
 const std::vector<Setting>& settings();

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "events/derive.h"
+#include "events/event.h"
 
 namespace tandem::documents {
 namespace json = boost::json;
@@ -21,6 +23,8 @@ struct LiveDocuments::Entry {
   std::atomic<bool> durable{false};
   bool failed = false;
   std::vector<SubmitDone> waiters;  // the submitter, then resubmissions made while in flight
+  std::vector<events::Target> targets;  // notification targets before the membership filter
+  std::size_t event_count = 0;          // outbox events committed with the op
 };
 
 struct LiveDocuments::Document {
@@ -376,11 +380,14 @@ Result<std::shared_ptr<LiveDocuments::Entry>> LiveDocuments::transform_and_apply
                             document.id, new_bytes, options_.max_content_bytes));
   }
 
-  // apply validates everything and leaves the head untouched on error.
-  if (auto applied = ot::apply(document.head, op); !applied) return invalid_operation(applied.error());
+  // Applying validates everything and leaves the head untouched on error.
+  // The targets are measured on the op as applied, against the pre-op head.
+  auto targets = events::apply_and_derive(document.head, op);
+  if (!targets) return invalid_operation(targets.error());
   document.head_bytes = new_bytes;
 
   auto entry = std::make_shared<Entry>();
+  entry->targets = std::move(*targets);
   entry->record = {document.id, document.head_version + 1, json::serialize(ot::to_json(op)), caller.user_id,
                    request.client_id, request.seq, now_unix_ms()};
   entry->op = std::move(op);
@@ -420,6 +427,18 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
     done(std::unexpected(entry.error()));
     return;
   }
+  auto events = notification_events(*live, **entry);
+  if (!events) {
+    // Take the op back out of the head; the inverse of an applied op applies.
+    (void)ot::apply(live->head, ot::invert((*entry)->op));
+    live->head_version -= 1;
+    live->head_bytes -= size_change((*entry)->op);
+    lock.unlock();
+    done(std::unexpected(events.error()));
+    return;
+  }
+  (*entry)->event_count = events->size();
+
   (*entry)->waiters.push_back(std::move(done));
   live->recent.push_back(*entry);
   live->recent_by_key[idempotency_key(request.client_id, request.seq)] = *entry;
@@ -434,7 +453,7 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
     live->recent.pop_front();
   }
 
-  storage::OpCommit commit{(*entry)->record, std::nullopt};
+  storage::OpCommit commit{(*entry)->record, std::nullopt, std::move(*events)};
   if ((*entry)->record.version % options_.snapshot_interval == 0) {
     commit.snapshot_json = json::serialize(live->head);
     (*entry)->has_snapshot = true;
@@ -446,6 +465,27 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
   store_.commit_op(std::move(commit), [this, live, entry = *entry](const Status& status) {
     on_durable(live, entry, status);
   });
+}
+
+Result<std::vector<storage::OutboxEvent>> LiveDocuments::notification_events(Document& document,
+                                                                            const Entry& entry) {
+  std::vector<events::Target> targets;
+  for (const events::Target& target : entry.targets) {
+    if (target.user_id == entry.record.user_id) continue;
+    auto role = store_.member_role(document.workspace_id, target.user_id);
+    if (!role) {
+      return fail(ErrorCode::internal, fmt::format("document {}: checking membership of {} failed: {}", document.id,
+                                                   target.user_id, role.error().message));
+    }
+    if (role->has_value()) targets.push_back(target);
+  }
+  if (targets.empty()) return std::vector<storage::OutboxEvent>{};
+
+  auto stored = store_.find_document(document.id);
+  if (!stored) return std::unexpected(stored.error());
+  std::string title = *stored ? (*stored)->title : std::string();
+  return events::build_events(targets, {document.workspace_id, document.id, std::move(title), entry.record.user_id,
+                                        entry.record.version, entry.record.created_at});
 }
 
 void LiveDocuments::on_durable(const std::shared_ptr<Document>& document, const std::shared_ptr<Entry>& entry,
@@ -472,7 +512,7 @@ void LiveDocuments::on_durable(const std::shared_ptr<Document>& document, const 
 
   if (entry->has_snapshot) document->snapshot_version = entry->record.version;
   for (auto& waiter : waiters) waiter(result_of(entry->record, false));
-  if (on_committed_) on_committed_({document->workspace_id, entry->record});
+  if (on_committed_) on_committed_({document->workspace_id, entry->record, entry->event_count});
   schedule_reindex(document);
 }
 

@@ -7,7 +7,9 @@
 // against every op committed after its base version (the incoming op on the
 // left side, as ShareDB's server does), validating apply, then the store's
 // group-commit writer. The submitter's callback and `on_committed` run only
-// after the commit is durable, in version order per document.
+// after the commit is durable, in version order per document. Notification
+// events (mentions, assignments; see events/derive.h) are derived while the
+// op is applied and committed in the same transaction as the op.
 #pragma once
 
 #include <chrono>
@@ -64,6 +66,7 @@ struct SubmitResult {
 struct CommittedOp {
   std::string workspace_id;
   storage::OpRecord op;
+  std::size_t event_count = 0;  // notification events committed with the op
 };
 
 using SubmitDone = std::function<void(Result<SubmitResult>)>;
@@ -118,6 +121,9 @@ class LiveDocuments {
   Result<std::int64_t> known_max_seq(Document& document, const std::string& client_id);
   Result<std::shared_ptr<Entry>> transform_and_apply(Document& document, const Caller& caller,
                                                      SubmitRequest& request, ot::Op op);
+  // The outbox events of an applied op: targets that are members of the
+  // workspace, other than the author.
+  Result<std::vector<storage::OutboxEvent>> notification_events(Document& document, const Entry& entry);
   void on_durable(const std::shared_ptr<Document>& document, const std::shared_ptr<Entry>& entry,
                   const Status& status);
   void schedule_reindex(const std::shared_ptr<Document>& document);

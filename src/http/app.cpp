@@ -6,14 +6,17 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "config/secret.h"
 #include "documents/demo.h"
 #include "documents/live.h"
 #include "documents/service.h"
+#include "http/events_wiring.h"
 #include "http/metrics.h"
 #include "http/live_wiring.h"
+#include "http/notification_routes.h"
 #include "http/rest_routes.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -157,6 +160,14 @@ int run_server(config::Config config) {
     return 1;
   }
 
+  auto notify_options =
+      pipeline_options(config, fmt::format("http://{}:{}", config.listen_host, config.listen_port));
+  if (!notify_options) {
+    spdlog::error("invalid configuration: {}", notify_options.error().message);
+    return 1;
+  }
+  auto pipeline = make_pipeline(std::move(*notify_options), **store, *engine, metrics);
+
   int threads = thread_count(config);
   boost::asio::io_context io(threads);
 
@@ -168,7 +179,8 @@ int run_server(config::Config config) {
       **store, io, {.snapshot_interval = config.snapshot_interval,
        .max_content_bytes = config.max_content_bytes,
        .retained_ops = config.op_retention},
-      [shared_engine](const documents::CommittedOp& committed) {
+      [shared_engine, notifications = pipeline.get()](const documents::CommittedOp& committed) {
+        if (committed.event_count > 0) notifications->wake();
         auto published = shared_engine->publish(document_channel(committed.workspace_id, committed.op.document_id),
                                                 op_publication(committed.op),
                                                 {.offset = static_cast<std::uint64_t>(committed.op.version)});
@@ -185,11 +197,13 @@ int run_server(config::Config config) {
   RestContext context{service, **store, metrics, *secret, config.clock_skew_s};
   add_rest_routes(router, context);
   add_presence_route(router, context, shared_engine);
+  add_notification_routes(router, context, pipeline.get(), config.notify_email_default);
   auto web_client = add_web_client_routes(router, config, context, demo_workspace_id);
   if (!web_client) {
     spdlog::error("{}", web_client.error().message);
     return 1;
   }
+  pipeline->start();
 
   Server server(io, {.host = config.listen_host,
                      .port = config.listen_port,
@@ -219,6 +233,7 @@ int run_server(config::Config config) {
   io.run();
   for (auto& thread : pool) thread.join();
 
+  pipeline->stop();
   live.flush_snapshots();
   store->reset();
   spdlog::info("tandem stopped");

@@ -41,8 +41,67 @@ void Metrics::record_db_commit(double seconds) {
   db_write_.observe(seconds);
 }
 
+void Metrics::record_delivery(std::string_view queue, double seconds) {
+  std::lock_guard lock(mutex_);
+  delivery_by_queue_[std::string(queue)].observe(seconds);
+}
+
+void Metrics::set_queue_source(std::function<std::vector<QueueSample>()> source) {
+  std::lock_guard lock(mutex_);
+  queue_source_ = std::move(source);
+}
+
+void Metrics::render_queues(std::string& out) const {
+  std::function<std::vector<QueueSample>()> source;
+  {
+    std::lock_guard lock(mutex_);
+    source = queue_source_;
+  }
+  if (!source) return;
+  std::vector<QueueSample> samples = source();
+
+  struct Series {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::int64_t (*value)(const QueueSample&);
+  };
+  static const Series series[] = {
+      {"tandem_queue_ready", "gauge", "Stored notification messages due for delivery.",
+       [](const QueueSample& s) { return s.ready; }},
+      {"tandem_queue_delayed", "gauge", "Stored notification messages waiting for a retry.",
+       [](const QueueSample& s) { return s.delayed; }},
+      {"tandem_queue_in_flight", "gauge", "Notification deliveries in progress.",
+       [](const QueueSample& s) { return s.in_flight; }},
+      {"tandem_queue_dead_letters", "gauge", "Messages in the dead-letter store.",
+       [](const QueueSample& s) { return s.dead; }},
+      {"tandem_queue_delivered_total", "counter", "Notifications delivered and acked since start.",
+       [](const QueueSample& s) { return static_cast<std::int64_t>(s.delivered); }},
+      {"tandem_queue_skipped_total", "counter", "Notifications acked without sending (no address or opted out).",
+       [](const QueueSample& s) { return static_cast<std::int64_t>(s.skipped); }},
+      {"tandem_queue_retried_total", "counter", "Failed delivery attempts scheduled for a retry since start.",
+       [](const QueueSample& s) { return static_cast<std::int64_t>(s.retried); }},
+      {"tandem_queue_dead_lettered_total", "counter", "Messages moved to the dead-letter store since start.",
+       [](const QueueSample& s) { return static_cast<std::int64_t>(s.dead_lettered); }},
+  };
+  for (const Series& entry : series) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", entry.name, entry.help, entry.name, entry.type);
+    for (const QueueSample& sample : samples) {
+      out += fmt::format("{}{{queue=\"{}\"}} {}\n", entry.name, sample.name, entry.value(sample));
+    }
+  }
+
+  std::lock_guard lock(mutex_);
+  out += "# HELP tandem_queue_delivery_seconds Time from the commit of an event to its acked delivery.\n";
+  out += "# TYPE tandem_queue_delivery_seconds histogram\n";
+  for (const auto& [queue, histogram] : delivery_by_queue_) {
+    histogram.render(out, "tandem_queue_delivery_seconds", fmt::format("queue=\"{}\",", queue));
+  }
+}
+
 std::string Metrics::render() const {
   std::string out;
+  render_queues(out);
   std::lock_guard lock(mutex_);
 
   out += "# HELP tandem_http_requests_total HTTP requests by route pattern, method and status.\n";

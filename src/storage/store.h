@@ -126,6 +126,61 @@ class Store {
   // (the last as a prefix). Any text is safe; text without a word returns an
   // empty page. invalid_request when limit or offset is out of range.
   virtual Result<SearchPage> search(const SearchQuery& query) = 0;
+
+  // --- notification events: outbox, queues, dead letters ---
+  // Outbox events not yet routed, oldest first, at most `limit` (1 to 10,000).
+  virtual Result<std::vector<OutboxEvent>> list_outbox(int limit) = 0;
+  // In one transaction: stores a message per (event, queue) (ready at
+  // `now_ms`), a dead letter for each event with a dead_reason, and removes
+  // the events from the outbox. Events already routed are skipped.
+  virtual Status route_events(const std::vector<RoutedEvent>& routed, std::int64_t now_ms) = 0;
+  // Messages of `queue` due at `now_ms`, oldest due first, at most `limit`,
+  // skipping the ids in `exclude` (deliveries in flight).
+  virtual Result<std::vector<QueuedMessage>> list_due(std::string_view queue, std::int64_t now_ms, int limit,
+                                                      const std::vector<std::int64_t>& exclude) = 0;
+  // The earliest next_attempt_at of the queue's messages, or nullopt when empty.
+  virtual Result<std::optional<std::int64_t>> next_due(std::string_view queue) = 0;
+  // Removes a delivered message. Acking an absent message succeeds.
+  virtual Status ack_message(std::int64_t message_id) = 0;
+  // Records a failed attempt: attempts + 1, the error and the next try.
+  // not_found when the message is gone.
+  virtual Status retry_message(std::int64_t message_id, std::int64_t next_attempt_at, std::string_view error,
+                               std::int64_t now_ms) = 0;
+  // Moves the message to the dead-letter store with its final error, counting
+  // the attempt that just failed when `attempted`. not_found when gone.
+  virtual Status dead_letter_message(std::int64_t message_id, std::string_view error, bool attempted,
+                                     std::int64_t now_ms) = 0;
+  virtual Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterQuery& query) = 0;
+  virtual Result<std::optional<DeadLetter>> find_dead_letter(std::int64_t id) = 0;
+  // Puts the dead letter back into its queue as a new message with no
+  // attempts, due at `now_ms` (one without a queue goes back to the outbox
+  // to be routed again), and deletes it. not_found when absent.
+  virtual Status redrive_dead_letter(std::int64_t id, std::int64_t now_ms) = 0;
+  // Redrives every dead letter that `query` selects (limit and before_id
+  // ignored) and returns how many.
+  virtual Result<std::int64_t> redrive_dead_letters(const DeadLetterQuery& query, std::int64_t now_ms) = 0;
+  // not_found when absent.
+  virtual Status delete_dead_letter(std::int64_t id) = 0;
+  // Stored counts of a queue at `now_ms`.
+  virtual Result<QueueDepth> queue_depth(std::string_view queue, std::int64_t now_ms) = 0;
+
+  // --- inbox ---
+  // Stores the notification unless one with its id exists; true when stored.
+  virtual Result<bool> insert_notification(const Notification& notification) = 0;
+  // As insert_notification, and deletes queue message `message_id` in the
+  // same transaction (the inbox sink's delivery and ack in one write).
+  virtual Result<bool> deliver_notification(std::int64_t message_id, const Notification& notification) = 0;
+  // invalid_request for a cursor not made by this method, or a limit outside 1 to 1,000.
+  virtual Result<NotificationPage> list_notifications(const NotificationQuery& query) = 0;
+  // Marks one notification of the user read (again is fine); not_found when
+  // the user has no notification with this id.
+  virtual Status mark_notification_read(std::string_view user_id, std::string_view notification_id,
+                                        std::int64_t now_ms) = 0;
+  // Marks every unread notification of the user read; returns how many.
+  virtual Result<std::int64_t> mark_all_notifications_read(std::string_view user_id, std::int64_t now_ms) = 0;
+  // The user's settings, or nullopt when the user never stored any.
+  virtual Result<std::optional<NotificationSettings>> notification_settings(std::string_view user_id) = 0;
+  virtual Status put_notification_settings(std::string_view user_id, const NotificationSettings& settings) = 0;
 };
 
 struct SqliteOptions {

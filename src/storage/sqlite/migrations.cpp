@@ -173,10 +173,86 @@ Status create_op_log(Connection& connection) {
   return insert->bind(1, random_hex(16)).run();
 }
 
+// Adds the notification pipeline: the transactional outbox (filled in the
+// transaction of each op), queue messages, dead letters, inboxes and user
+// notification settings.
+Status create_notification_tables(Connection& connection) {
+  return connection.exec(R"sql(
+    -- Events committed with their op and not yet routed to queues.
+    CREATE TABLE outbox_events (
+      seq          INTEGER PRIMARY KEY,
+      event_id     TEXT NOT NULL UNIQUE,
+      topic        TEXT NOT NULL,
+      workspace_id TEXT NOT NULL,
+      payload      TEXT NOT NULL,
+      created_at   INTEGER NOT NULL
+    );
+
+    -- One row per (queue, event) until the delivery is acknowledged. Rows in
+    -- flight are not marked: after a crash every row is delivered again.
+    -- AUTOINCREMENT: ids of messages and dead letters are never reused, so
+    -- a stale id in an admin request or in memory cannot name another row.
+    CREATE TABLE queue_messages (
+      id               INTEGER PRIMARY KEY AUTOINCREMENT,
+      queue            TEXT NOT NULL,
+      event_id         TEXT NOT NULL,
+      topic            TEXT NOT NULL,
+      workspace_id     TEXT NOT NULL,
+      payload          TEXT NOT NULL,
+      created_at       INTEGER NOT NULL,
+      attempts         INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at  INTEGER NOT NULL,
+      first_attempt_at INTEGER NOT NULL DEFAULT 0,
+      last_attempt_at  INTEGER NOT NULL DEFAULT 0,
+      last_error       TEXT NOT NULL DEFAULT '',
+      UNIQUE (queue, event_id)
+    );
+    CREATE INDEX queue_messages_by_due ON queue_messages (queue, next_attempt_at, id);
+
+    -- queue is '' for an event that no queue was bound to.
+    CREATE TABLE dead_letters (
+      id               INTEGER PRIMARY KEY AUTOINCREMENT,
+      queue            TEXT NOT NULL,
+      event_id         TEXT NOT NULL,
+      topic            TEXT NOT NULL,
+      workspace_id     TEXT NOT NULL,
+      payload          TEXT NOT NULL,
+      created_at       INTEGER NOT NULL,
+      attempts         INTEGER NOT NULL,
+      first_attempt_at INTEGER NOT NULL,
+      last_attempt_at  INTEGER NOT NULL,
+      dead_at          INTEGER NOT NULL,
+      last_error       TEXT NOT NULL,
+      UNIQUE (queue, event_id)
+    );
+    CREATE INDEX dead_letters_by_workspace ON dead_letters (workspace_id, id);
+    CREATE INDEX dead_letters_by_queue ON dead_letters (queue);
+
+    -- id is the event id: one event notifies one user once.
+    CREATE TABLE notifications (
+      seq        INTEGER PRIMARY KEY,
+      id         TEXT NOT NULL UNIQUE,
+      user_id    TEXT NOT NULL,
+      type       TEXT NOT NULL,
+      payload    TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      read_at    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX notifications_by_user ON notifications (user_id, seq);
+    CREATE INDEX notifications_unread ON notifications (user_id, seq) WHERE read_at = 0;
+
+    CREATE TABLE notification_settings (
+      user_id TEXT PRIMARY KEY,
+      email   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+  )sql");
+}
+
 constexpr Migration kMigrations[] = {
     {1, "core tables", &create_core_tables},
     {2, "full-text search index", &create_search_index},
     {3, "op log, snapshots and database id", &create_op_log},
+    {4, "notification outbox, queues, dead letters and inboxes", &create_notification_tables},
 };
 
 Status apply_one(Connection& connection, const Migration& migration) {

@@ -37,4 +37,7 @@ Status delete_index_row(Connection& connection, std::int64_t rowid);
 Status insert_snapshot(Connection& connection, std::string_view document_id,
                        const Snapshot& snapshot);
 
+// Appends the event to the notification outbox (its seq is assigned here).
+Status insert_outbox_event(Connection& connection, const OutboxEvent& event);
+
 }  // namespace tandem::storage::sqlite

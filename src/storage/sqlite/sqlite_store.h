@@ -78,6 +78,32 @@ class SqliteStore final : public Store {
 
   Result<SearchPage> search(const SearchQuery& query) override;
 
+  Result<std::vector<OutboxEvent>> list_outbox(int limit) override;
+  Status route_events(const std::vector<RoutedEvent>& routed, std::int64_t now_ms) override;
+  Result<std::vector<QueuedMessage>> list_due(std::string_view queue, std::int64_t now_ms, int limit,
+                                              const std::vector<std::int64_t>& exclude) override;
+  Result<std::optional<std::int64_t>> next_due(std::string_view queue) override;
+  Status ack_message(std::int64_t message_id) override;
+  Status retry_message(std::int64_t message_id, std::int64_t next_attempt_at, std::string_view error,
+                       std::int64_t now_ms) override;
+  Status dead_letter_message(std::int64_t message_id, std::string_view error, bool attempted,
+                             std::int64_t now_ms) override;
+  Result<std::vector<DeadLetter>> list_dead_letters(const DeadLetterQuery& query) override;
+  Result<std::optional<DeadLetter>> find_dead_letter(std::int64_t id) override;
+  Status redrive_dead_letter(std::int64_t id, std::int64_t now_ms) override;
+  Result<std::int64_t> redrive_dead_letters(const DeadLetterQuery& query, std::int64_t now_ms) override;
+  Status delete_dead_letter(std::int64_t id) override;
+  Result<QueueDepth> queue_depth(std::string_view queue, std::int64_t now_ms) override;
+
+  Result<bool> insert_notification(const Notification& notification) override;
+  Result<bool> deliver_notification(std::int64_t message_id, const Notification& notification) override;
+  Result<NotificationPage> list_notifications(const NotificationQuery& query) override;
+  Status mark_notification_read(std::string_view user_id, std::string_view notification_id,
+                                std::int64_t now_ms) override;
+  Result<std::int64_t> mark_all_notifications_read(std::string_view user_id, std::int64_t now_ms) override;
+  Result<std::optional<NotificationSettings>> notification_settings(std::string_view user_id) override;
+  Status put_notification_settings(std::string_view user_id, const NotificationSettings& settings) override;
+
   // The writer, for write kinds added by later code (see writer.h).
   Writer& writer() { return *writer_; }
 

@@ -246,6 +246,10 @@ Status SqliteStore::write_op(Connection& connection, const OpCommit& commit) {
   if (written && commit.snapshot_json) {
     written = insert_snapshot(connection, op.document_id, Snapshot{op.version, *commit.snapshot_json});
   }
+  // The transactional outbox: the op's events commit or roll back with it.
+  for (std::size_t i = 0; written && i < commit.events.size(); ++i) {
+    written = insert_outbox_event(connection, commit.events[i]);
+  }
   return written;
 }
 

@@ -180,3 +180,86 @@ TEST(Duration, ParsesUnits) {
 
 }  // namespace
 }  // namespace tandem::config
+
+namespace tandem::config {
+namespace {
+
+TEST(NotifyConfig, DefaultsSendNothingOut) {
+  auto config = load(Sources{});
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->smtp_host, "");
+  EXPECT_EQ(config->webhook_url, "");
+  ASSERT_EQ(config->notify_queues.size(), 3u);
+  EXPECT_EQ(config->notify_queues[1].name, "email");
+  EXPECT_EQ(config->notify_queues[1].sink, "email");
+  EXPECT_EQ(config->notify_queues[1].bindings, (std::vector<std::string>{"doc.mention.*", "doc.assign.*"}));
+  EXPECT_EQ(config->notify_max_attempts, 5);
+}
+
+TEST(NotifyConfig, QueueSpecs) {
+  auto specs = parse_queue_specs("inbox=doc.#; urgent:push/4 = doc.assign.*, doc.mention.boss ;");
+  ASSERT_TRUE(specs) << specs.error().message;
+  ASSERT_EQ(specs->size(), 2u);
+  EXPECT_EQ((*specs)[0].name, "inbox");
+  EXPECT_EQ((*specs)[0].sink, "inbox");
+  EXPECT_EQ((*specs)[0].prefetch, 0);
+  EXPECT_EQ((*specs)[1].name, "urgent");
+  EXPECT_EQ((*specs)[1].sink, "push");
+  EXPECT_EQ((*specs)[1].prefetch, 4);
+  EXPECT_EQ((*specs)[1].bindings, (std::vector<std::string>{"doc.assign.*", "doc.mention.boss"}));
+}
+
+TEST(NotifyConfig, RejectsBadQueueSpecs) {
+  for (const char* text : {"inbox", "=doc.#", "inbox:sms=doc.#", "inbox/0=doc.#", "inbox/65=doc.#",
+                           "inbox=doc..x", "inbox=doc.mention*", "inbox=", "a b=doc", "inbox=x;inbox=y"}) {
+    auto specs = parse_queue_specs(text);
+    EXPECT_FALSE(specs) << text;
+    if (!specs) {
+      EXPECT_NE(specs.error().message.find("notification queue"), std::string::npos) << text;
+    }
+  }
+}
+
+TEST(NotifyConfig, SettingsFromEverySource) {
+  ConfigFile file(
+      "notify_queues = \"inbox=doc.#\"\nsmtp_host = \"127.0.0.1\"\nsmtp_tls = \"off\"\nnotify_prefetch = 3\n");
+  Sources sources = with_env({{"TANDEM_SMTP_PORT", "2525"}, {"TANDEM_WEBHOOK_URL", "http://127.0.0.1:9/hook"}});
+  sources.file = file.path();
+  sources.flags["notify_max_attempts"] = "7";
+  auto config = load(sources);
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->notify_queues.size(), 1u);
+  EXPECT_EQ(config->smtp_host, "127.0.0.1");
+  EXPECT_EQ(config->smtp_tls, "off");
+  EXPECT_EQ(config->smtp_port, 2525);
+  EXPECT_EQ(config->notify_prefetch, 3);
+  EXPECT_EQ(config->webhook_url, "http://127.0.0.1:9/hook");
+  EXPECT_EQ(config->notify_max_attempts, 7);
+}
+
+TEST(NotifyConfig, RejectsBadValues) {
+  const std::map<std::string, std::string> bad = {
+      {"TANDEM_SMTP_TLS", "maybe"},          {"TANDEM_SMTP_PORT", "0"},
+      {"TANDEM_WEBHOOK_URL", "ftp://x"},     {"TANDEM_NOTIFY_MAX_ATTEMPTS", "0"},
+      {"TANDEM_SMTP_SENDER", "no-at-sign"},  {"TANDEM_NOTIFY_EMAIL_DEFAULT", "perhaps"},
+      {"TANDEM_NOTIFY_BACKOFF_BASE_MS", "0"}};
+  for (const auto& [name, value] : bad) {
+    auto config = load(with_env({{name, value}}));
+    EXPECT_FALSE(config) << name << "=" << value;
+    if (!config) {
+      EXPECT_NE(config.error().message.find(name), std::string::npos) << config.error().message;
+    }
+  }
+}
+
+TEST(NotifyConfig, SummaryHidesWebhookAndPassword) {
+  Config config;
+  config.webhook_url = "https://hooks.example.test/token-123";
+  config.smtp_password = "smtp-secret";
+  std::string text = summary(config);
+  EXPECT_EQ(text.find("token-123"), std::string::npos);
+  EXPECT_EQ(text.find("smtp-secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem::config

@@ -41,8 +41,8 @@ class MigrationsTest : public StoreTest {
 TEST_F(MigrationsTest, NewFileGetsEveryVersion) {
   open_store();
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
-  EXPECT_EQ(sqlite::latest_schema_version(), 3);
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(sqlite::latest_schema_version(), 4);
 }
 
 TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
@@ -50,7 +50,7 @@ TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
   make_workspace("w1");
   reopen_store();
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
 TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
@@ -85,7 +85,7 @@ TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
   ASSERT_EQ(page->documents.size(), 2u);
   EXPECT_EQ(page->documents[0].id, "d2");
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
 TEST_F(MigrationsTest, UpgradesVersionTwoFileToOpLog) {
@@ -147,7 +147,7 @@ TEST_F(MigrationsTest, UpgradesVersionTwoFileToOpLog) {
   ASSERT_EQ(hits->results.size(), 1u);
   EXPECT_EQ(hits->results[0].id, "d1");
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
 TEST_F(MigrationsTest, RejectsNewerFile) {
