@@ -36,7 +36,7 @@ struct Claims {
   // present (0: never, though `exp` still limits the token itself), else `exp`.
   std::optional<std::int64_t> session_expiry() const;
 
-  // The server-side subscriptions the token asks for: `subs` when it has
+  // The server-side subscriptions the token requests: `subs` when it has
   // entries (it takes priority, as in Centrifugo), else `channels`.
   std::vector<TokenSubscription> token_subscriptions() const;
 };

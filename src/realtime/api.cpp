@@ -237,7 +237,9 @@ ApiResult api_refresh(Engine& engine, const json::object& p) {
   bool expired = get_bool(p, "expired");
   std::optional<std::int64_t> expire_at = get_int(p, "expire_at");
   if (expire_at && *expire_at == 0) expire_at.reset();
-  for_each_client(engine, p, [expired, expire_at](Client& c) { c.server_refresh(expired, expire_at); });
+  const json::value* info_value = p.if_contains("info");
+  std::string info = info_value == nullptr || info_value->is_null() ? std::string() : json::serialize(*info_value);
+  for_each_client(engine, p, [expired, expire_at, info](Client& c) { c.server_refresh(expired, expire_at, info); });
   return std::string("{}");
 }
 

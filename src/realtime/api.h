@@ -24,8 +24,8 @@ struct ApiResponse {
 // Thread-safe; actions on connections are posted to their strands.
 ApiResponse call_api(Engine& engine, std::string_view method, std::string_view body, bool transport_error_mode);
 
-// Centrifugo's legacy single endpoint (`POST /api`): the body holds one or
-// more JSON commands {"id"?, "method", "params"}; the reply holds one line per
+// Centrifugo's legacy single endpoint (`POST /api`): the body contains one or
+// more JSON commands {"id"?, "method", "params"}; the reply has one line per
 // command, {"id"?, "result"} or {"id"?, "error"}, in order. A body that is not
 // such a sequence, or names an unknown method, is 400 in plain text.
 ApiResponse call_legacy_api(Engine& engine, std::string_view body);

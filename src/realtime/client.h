@@ -62,7 +62,9 @@ class Client : public std::enable_shared_from_this<Client> {
   // Server API actions (see server_api.h); no-ops on a closed connection.
   void server_subscribe(const std::string& channel, const ServerSubscription& options);
   void server_unsubscribe(const std::string& channel);
-  void server_refresh(bool expired, std::optional<std::int64_t> expire_at_s);
+  // `info`, when not empty, replaces the connection info (raw JSON) in
+  // presence and in later joins, leaves and publications.
+  void server_refresh(bool expired, std::optional<std::int64_t> expire_at_s, const std::string& info);
   void server_message(const SharedMessage& message);
 
   // Ends a positioned subscription that missed publications, if it is still

@@ -173,7 +173,7 @@ void Client::server_message(const SharedMessage& message) {
   }
 }
 
-void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_s) {
+void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_s, const std::string& info) {
   if (state_ != State::connected) {
     return;
   }
@@ -182,6 +182,12 @@ void Client::server_refresh(bool expired, std::optional<std::int64_t> expire_at_
     return disconnect(disconnects::connection_expired());
   }
   set_connection_expiry(expire_at_s);
+  if (!info.empty()) {
+    info_ = info;
+    for (const auto& [channel, sub] : subs_) {
+      engine_.update_presence(channel, ClientInfo{user_, id_, info_, sub.chan_info});
+    }
+  }
 }
 
 }  // namespace tandem::realtime

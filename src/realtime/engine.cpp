@@ -360,6 +360,16 @@ std::vector<ClientInfo> Engine::presence(std::string_view channel) {
   return out;
 }
 
+void Engine::update_presence(std::string_view channel, const ClientInfo& info) {
+  auto [ch, lock] = lock_channel(channel, false);
+  if (!ch) {
+    return;
+  }
+  if (auto it = ch->presence.find(info.client); it != ch->presence.end()) {
+    it->second = info;
+  }
+}
+
 PresenceStats Engine::presence_stats(std::string_view channel) {
   auto [ch, lock] = lock_channel(channel, false);
   if (!ch) {

@@ -140,6 +140,9 @@ class Engine {
   Result<HistoryResult> history(std::string_view channel, const NamespaceOptions& ns, HistoryQuery query);
   Status remove_history(std::string_view channel, const NamespaceOptions& ns);
   std::vector<ClientInfo> presence(std::string_view channel);
+  // Replaces the presence entry of `info.client`, if it has one, without a
+  // join or leave. Thread-safe.
+  void update_presence(std::string_view channel, const ClientInfo& info);
   PresenceStats presence_stats(std::string_view channel);
 
   // Channels with at least one subscriber whose name matches `pattern` (a

@@ -149,6 +149,18 @@ TEST(ServerApi, SubscribeRejectsBadInfoAndPastExpiry) {
   EXPECT_EQ(a.client->subscription_count(), 0u);
 }
 
+TEST(ServerApi, RefreshInfoUpdatesPresence) {
+  Fixture f;
+  Conn a(*f.engine);
+  std::string id = a.connect(f.token("alice", 3600, R"({"info":{"name":"Al"}})"));
+  a.send(R"({"id":2,"subscribe":{"channel":"doc:w1:d1"}})");
+  call(*f.engine, "refresh", R"({"user":"alice","info":{"name":"Alice"}})");
+  auto p = call(*f.engine, "presence", R"({"channel":"doc:w1:d1"})");
+  EXPECT_EQ(p.at("result").at("presence").at(id).at("conn_info").at("name").as_string(), "Alice");
+  EXPECT_EQ(f.engine->presence_stats("doc:w1:d1").num_clients, 1u);
+  EXPECT_TRUE(a.client->connected());
+}
+
 TEST(ServerApi, RefreshExpiredDisconnects) {
   Fixture f;
   Conn a(*f.engine);

@@ -501,7 +501,7 @@ TEST(Client, TokenChannelsBecomeServerSideSubscriptions) {
   EXPECT_EQ(pushes[0].at("push").at("channel").as_string(), "user:alice");
 }
 
-TEST(Client, TokenSubsClaimTakesPriorityWithInfoAndData) {
+TEST(Client, TokenSubsClaimOverridesChannels) {
   Fixture f;
   Conn a(*f.engine);
   std::string claims = R"({"channels":["user:alice"],)"
