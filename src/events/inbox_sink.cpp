@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/ids.h"
+
 namespace tandem::events {
 namespace json = boost::json;
 
@@ -22,16 +24,22 @@ Outcome InboxSink::deliver(const storage::QueuedMessage& message, const EventPay
   return Outcome::ok_acked();
 }
 
-std::string notification_publication(const storage::Notification& notification) {
+json::object notification_json(const storage::Notification& notification) {
   boost::system::error_code ec;
   json::value payload = json::parse(notification.payload_json, ec);
-  if (ec) payload = json::object();
-  return json::serialize(json::object{{"type", "notification"},
-                                      {"notification", json::object{{"id", notification.id},
-                                                                    {"type", notification.type},
-                                                                    {"read", notification.read_at != 0},
-                                                                    {"created_at", notification.created_at},
-                                                                    {"payload", std::move(payload)}}}});
+  if (ec) payload = nullptr;
+
+  json::object object{{"id", notification.id},
+                      {"type", notification.type},
+                      {"read", notification.read_at != 0},
+                      {"created_at", format_rfc3339(notification.created_at)},
+                      {"payload", std::move(payload)}};
+  object["read_at"] = notification.read_at != 0 ? json::value(format_rfc3339(notification.read_at)) : json::value(nullptr);
+  return object;
+}
+
+std::string notification_publication(const storage::Notification& notification) {
+  return json::serialize(json::object{{"type", "notification"}, {"notification", notification_json(notification)}});
 }
 
 }  // namespace tandem::events

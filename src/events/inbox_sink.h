@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include <boost/json/object.hpp>
+
 #include "events/sink.h"
 #include "storage/store.h"
 
@@ -28,8 +30,12 @@ class InboxSink final : public Sink {
   UserPublisher publish_;
 };
 
-// The publication data: {"type": "notification", "notification": {...}}
-// with the same fields as GET /v1/notifications items.
+// An inbox item as GET /v1/notifications returns it: id, type, read,
+// created_at and read_at (RFC 3339, or null), and the event as `payload`.
+boost::json::object notification_json(const storage::Notification& notification);
+
+// The publication data: {"type": "notification", "notification": item}
+// with the item as notification_json() builds it.
 std::string notification_publication(const storage::Notification& notification);
 
 }  // namespace tandem::events

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "events/inbox_sink.h"
 #include "http/rest_json.h"
 
 namespace tandem::http {
@@ -53,7 +54,7 @@ Response list_notifications(Request& request, const documents::Caller& caller, R
   auto page = context.store.list_notifications(query);
   if (!page) return error_response(page.error());
   json::array items;
-  for (const auto& notification : page->items) items.push_back(notification_json(notification));
+  for (const auto& notification : page->items) items.push_back(events::notification_json(notification));
   json::object result{{"items", std::move(items)}, {"unread_count", page->unread_count}};
   result["next_cursor"] = page->next_cursor ? json::value(*page->next_cursor) : json::value(nullptr);
   return json_response(200, result);
@@ -180,15 +181,6 @@ Response delete_dead_letter(Request& request, const documents::Caller& caller, R
 
 }  // namespace
 
-json::object notification_json(const storage::Notification& notification) {
-  json::object object{{"id", notification.id},
-                      {"type", notification.type},
-                      {"read", notification.read_at != 0},
-                      {"created_at", notification.created_at},
-                      {"payload", parse_or_null(notification.payload_json)}};
-  object["read_at"] = notification.read_at != 0 ? json::value(notification.read_at) : json::value(nullptr);
-  return object;
-}
 
 json::object dead_letter_json(const storage::DeadLetter& letter) {
   json::object object{{"id", letter.id},
@@ -198,11 +190,11 @@ json::object dead_letter_json(const storage::DeadLetter& letter) {
                       {"payload", parse_or_null(letter.event.payload_json)},
                       {"attempts", letter.attempts},
                       {"last_error", letter.last_error},
-                      {"created_at", letter.event.created_at},
-                      {"dead_at", letter.dead_at}};
+                      {"created_at", format_rfc3339(letter.event.created_at)},
+                      {"dead_at", format_rfc3339(letter.dead_at)}};
   object["queue"] = letter.queue.empty() ? json::value(nullptr) : json::value(letter.queue);
-  object["first_attempt_at"] = letter.first_attempt_at != 0 ? json::value(letter.first_attempt_at) : json::value(nullptr);
-  object["last_attempt_at"] = letter.last_attempt_at != 0 ? json::value(letter.last_attempt_at) : json::value(nullptr);
+  object["first_attempt_at"] = letter.first_attempt_at != 0 ? json::value(format_rfc3339(letter.first_attempt_at)) : json::value(nullptr);
+  object["last_attempt_at"] = letter.last_attempt_at != 0 ? json::value(format_rfc3339(letter.last_attempt_at)) : json::value(nullptr);
   return object;
 }
 

@@ -18,9 +18,6 @@ namespace tandem::http {
 void add_notification_routes(Router& router, RestContext& context, events::Pipeline* pipeline,
                              bool email_default);
 
-// JSON of a notification: {id, type, read, read_at, created_at, payload}.
-boost::json::object notification_json(const storage::Notification& notification);
-
 // JSON of a dead letter, with its payload parsed.
 boost::json::object dead_letter_json(const storage::DeadLetter& letter);
 

@@ -201,7 +201,7 @@ test('inbox pages, filters unread and marks read', async () => {
   assert.ok(!unread.body.items.some((item) => item.id === items[0].id));
   const marked = (await clients.dave('GET', '/v1/notifications')).body.items.find((item) => item.id === items[0].id);
   assert.equal(marked.read, true);
-  assert.equal(typeof marked.read_at, 'number');
+  assert.match(marked.read_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
   // Another user's notification is not found, and bad input is rejected.
   assert.equal((await clients.bob('POST', `/v1/notifications/${items[1].id}/read`)).status, 404);

@@ -6,6 +6,13 @@ import { avatar } from './people.js';
 
 const PAGE = 20;
 
+// An inbox item nests the event (doc_id, actor_id, excerpt, ...) under
+// `payload`; the bell reads those fields next to the item's own.
+function flatten(item) {
+  return { ...item.payload, id: item.id, type: item.type, read: item.read,
+    created_at: item.created_at, read_at: item.read_at };
+}
+
 export class NotificationBell {
   constructor({ app }) {
     this.app = app;
@@ -43,7 +50,9 @@ export class NotificationBell {
 
   async start() {
     this.sub = this.app.client.newSubscription(`user:${this.app.user.id}`);
-    this.sub.on('publication', (ctx) => this.receive(ctx.data));
+    this.sub.on('publication', (ctx) => {
+      if (ctx.data?.type === 'notification') this.receive(flatten(ctx.data.notification));
+    });
     this.sub.on('subscribed', (ctx) => { if (!ctx.recovered) this.load(); });
     this.sub.subscribe();
   }
@@ -51,7 +60,7 @@ export class NotificationBell {
   async load() {
     try {
       const page = await this.app.api.notifications({ limit: PAGE });
-      this.items = page.items;
+      this.items = page.items.map(flatten);
       this.unread = page.unread_count;
       this.draw();
     } catch (error) {
@@ -85,7 +94,7 @@ export class NotificationBell {
 
   drawItem(item) {
     const actor = this.app.people.name(item.actor_id);
-    const what = item.type === 'doc.assign' ? 'assigned you a to-do in' : 'mentioned you in';
+    const what = item.type === 'assign' ? 'assigned you a to-do in' : 'mentioned you in';
     const link = h('a', { href: `/w/${item.workspace_id}/d/${item.doc_id}`, class: 'notification-link',
       onclick: (event) => {
         event.preventDefault();
