@@ -11,6 +11,7 @@ import {
 } from '../lib/notify.mjs';
 
 const MAX_ATTEMPTS = 3;
+const WEBHOOK_TIMEOUT_MS = 500;
 const SETTLE_MS = 600;
 
 let stack;
@@ -19,7 +20,9 @@ let workspaceId;
 let editor;
 
 before(async () => {
-  stack = await startNotifyStack({ extra: ['--notify-max-attempts', String(MAX_ATTEMPTS)] });
+  stack = await startNotifyStack({
+    extra: ['--notify-max-attempts', String(MAX_ATTEMPTS), '--webhook-timeout-ms', String(WEBHOOK_TIMEOUT_MS)],
+  });
   clients = users(stack.server, ['alice', 'bob', 'frank', 'grace', 'mallory']);
   workspaceId = await setupWorkspace(clients, 'alice', { bob: 'editor', frank: 'editor', grace: 'editor' });
   editor = await createEditor(clients.alice, workspaceId, { text: '' }, 'Retries');
@@ -92,6 +95,27 @@ test('backoff grows between attempts', async () => {
   } finally {
     stack.webhook.respond = () => 200;
   }
+});
+
+test('webhook timeout counts as a failure', async () => {
+  const before = metric(await (await fetch(`${stack.server.url}/metrics`)).text(), 'tandem_queue_retried_total', 'push');
+  stack.webhook.delayMs = WEBHOOK_TIMEOUT_MS * 3;
+  let eventId;
+  try {
+    await editor.submit([{ p: ['text', 0], si: 'slow <@bob> ' }]);
+    const first = await until(() => stack.webhook.calls.find((call) => /slow <@bob>/.test(call.json?.excerpt)),
+      'the first webhook call');
+    eventId = first.json.event_id;
+    await until(() => stack.webhook.calls.filter((call) => call.json?.event_id === eventId).length >= 2,
+      'a retry after the timeout');
+  } finally {
+    stack.webhook.delayMs = 0;
+  }
+  await until(() => stack.webhook.calls.some((call) => call.json?.event_id === eventId && call.status === 200 &&
+    call !== stack.webhook.calls.find((c) => c.json?.event_id === eventId)), 'a fast successful call');
+  const metrics = await (await fetch(`${stack.server.url}/metrics`)).text();
+  assert.ok(metric(metrics, 'tandem_queue_retried_total', 'push') > before, metrics);
+  assert.ok(!(await deadLetters(clients.alice)).some((letter) => letter.event_id === eventId));
 });
 
 test('mail server outage is retried, then one email arrives', async () => {
