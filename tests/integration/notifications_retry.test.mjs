@@ -1,7 +1,7 @@
-// Failure injection for notification delivery: a webhook and a mail server
-// that fail for a while are retried with backoff and deliver once; a sink
+// Failure injection for notification delivery. A webhook and a mail server
+// that fail for a while are retried with backoff and deliver once. A sink
 // that keeps failing ends in the dead letters after the configured attempts,
-// where owners (and only owners) list, redrive and delete them; an event
+// where owners (and only owners) list, redrive and delete them. An event
 // that no queue is bound to is dead-lettered at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
