@@ -12,7 +12,7 @@
 //   burst:   --burst ops from 8 concurrent writers as fast as they are
 //            acknowledged, each mentioning --fanout users; events/s until
 //            every sink has every event.
-//   failing: the burst again with the webhook answering 500, so the push
+//   failing: the burst again with the webhook replying 500, so the push
 //            queue retries and dead-letters while the other sinks deliver.
 // Every loop is bounded by its count and by TIME_LIMIT_MS.
 import { createRequire } from 'node:module';
@@ -139,7 +139,7 @@ async function metricsText(server) {
   return (await fetch(`${server.url}/metrics`)).text();
 }
 
-// The upper bound of the histogram bucket that holds quantile `q` of a
+// The upper bound of the histogram bucket that contains quantile `q` of a
 // queue's delivery latency, in milliseconds (the buckets are coarse).
 function bucketQuantileMs(text, queue, q) {
   const prefix = `tandem_queue_delivery_seconds_bucket{queue="${queue}",le="`;

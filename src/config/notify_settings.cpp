@@ -145,7 +145,8 @@ void add_notification_settings(std::vector<Setting>& list) {
   list.push_back({"notify_backoff_max_ms", "--notify-backoff-max-ms", "TANDEM_NOTIFY_BACKOFF_MAX_MS", "MS",
                   "Longest retry delay, in milliseconds. Default 300000 (5 minutes)", false,
                   bounded<std::int64_t>(&Config::notify_backoff_max_ms, 1, 86400000, "backoff max")});
-  list.push_back({"notify_email_default", "--notify-email-default", "TANDEM_NOTIFY_EMAIL_DEFAULT", "BOOL",
+  // Not "BOOL": that value name makes a flag that can only set true.
+  list.push_back({"notify_email_default", "--notify-email-default", "TANDEM_NOTIFY_EMAIL_DEFAULT", "true|false",
                   "Send email to users who never changed their email setting. Default true", false,
                   [](Config& config, const std::string& value) -> Status {
                     if (value == "true" || value == "1" || value == "yes") {

@@ -168,6 +168,27 @@ ot::Path text_path(const ot::Component& c) {
   return ot::Path(c.p.begin(), c.p.end() - 1);
 }
 
+// False when a text component cannot change the mentions of the string it
+// edits: no "<@" before the edit, no '<' or '@' inserted, and no delete
+// that could join a '<' to a later '@'. This keeps the common keystroke
+// from copying and rescanning a long string.
+bool may_change_mentions(std::string_view before, const ot::Component& c) {
+  if (before.find("<@") != std::string_view::npos) return true;
+  bool deletes = c.sd.has_value();
+  auto inserts_marker = [](std::string_view text) { return text.find_first_of("<@") != std::string_view::npos; };
+  if (c.si && inserts_marker(c.si->utf8)) return true;
+  for (const ot::TextComponent& text : c.o) {
+    if (text.insert && inserts_marker(text.text.utf8)) return true;
+    deletes = deletes || !text.insert;
+  }
+  return deletes && before.find('<') != std::string_view::npos;
+}
+
+bool is_assignee_path(const ot::Path& path) {
+  const auto* key = path.empty() ? nullptr : std::get_if<std::string>(&path.back());
+  return key != nullptr && *key == "assignee";
+}
+
 // Applies one component (moved into a one-element op and back).
 ot::Status apply_one(json::value& document, ot::Component& component) {
   ot::Op single;
@@ -197,11 +218,15 @@ ot::Result<std::vector<Target>> apply_and_derive(json::value& document, ot::Op& 
   for (std::size_t i = 0; i < op.size(); ++i) {
     ot::Component& c = op[i];
 
-    // Text edits change one string in place: count it before and after.
+    // Text edits change one string in place: count it before and after,
+    // unless the edit cannot change its mentions.
     std::optional<json::value> before_text;
+    bool count_text = false;
     if (c.is_text()) {
-      if (const json::value* text = find(document, text_path(c)); text != nullptr && text->is_string()) {
-        before_text = *text;
+      ot::Path path = text_path(c);
+      if (const json::value* text = find(document, path); text != nullptr && text->is_string()) {
+        count_text = is_assignee_path(path) || may_change_mentions(text->get_string(), c);
+        if (count_text) before_text = *text;
       }
     }
 
@@ -213,6 +238,7 @@ ot::Result<std::vector<Target>> apply_and_derive(json::value& document, ot::Op& 
     }
 
     if (c.is_text()) {
+      if (!count_text) continue;
       ot::Path path = text_path(c);
       const json::object* parent = parent_object(document, path);
       if (before_text) counter.collect_at(*before_text, path, nullptr, -1);

@@ -147,7 +147,7 @@ test('edits without a new mention notify nobody', async () => {
   await editor.submit([{ p: ['blocks', 3], ld: { text: 'Temporary <@carol>' } }]);
   // Moving a block that holds a mention, within one op: nothing.
   await editor.submit([{ p: ['blocks', 1], ld: { text: 'Old: <@bob>' } }, { p: ['blocks', 0], li: { text: 'Old: <@bob>' } }]);
-  // Re-saving a string that already holds the mention: nothing.
+  // Re-saving a string that already contains the mention: nothing.
   await editor.submit([{ p: ['blocks', 0], ld: { text: 'Old: <@bob>' }, li: { text: 'Old: <@bob> (edited)' } }]);
   // Setting the assignee to its current value: nothing.
   await editor.submit([{ p: ['blocks', 2, 'assignee'], od: 'bob', oi: 'bob' }]);

@@ -2,8 +2,8 @@
 // email deliveries are in flight, restarted on the same data directory, and
 // every event of every acknowledged op is then delivered: each notification
 // is in the inbox once, and the webhook receiver and the SMTP sink see every
-// event id (repeats of a delivery that was in flight at the kill are
-// allowed, and are told apart by event id).
+// event id. Repeats of a delivery that was in flight at the kill are
+// allowed, and the event id identifies them.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';

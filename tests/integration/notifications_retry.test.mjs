@@ -1,7 +1,7 @@
-// Failure injection for notification delivery: a webhook and a mail server
-// that fail for a while are retried with backoff and deliver once; a sink
+// Failure injection for notification delivery. A webhook and a mail server
+// that fail for a while are retried with backoff and deliver once. A sink
 // that keeps failing ends in the dead letters after the configured attempts,
-// where owners (and only owners) list, redrive and delete them; an event
+// where owners (and only owners) list, redrive and delete them. An event
 // that no queue is bound to is dead-lettered at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,8 @@ import {
   createEditor, inbox, metric, notifyArgs, setupWorkspace, sleep, startNotifyStack, until, users,
 } from '../lib/notify.mjs';
 
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 4;
+const WEBHOOK_TIMEOUT_MS = 500;
 const SETTLE_MS = 600;
 
 let stack;
@@ -19,7 +20,9 @@ let workspaceId;
 let editor;
 
 before(async () => {
-  stack = await startNotifyStack({ extra: ['--notify-max-attempts', String(MAX_ATTEMPTS)] });
+  stack = await startNotifyStack({
+    extra: ['--notify-max-attempts', String(MAX_ATTEMPTS), '--webhook-timeout-ms', String(WEBHOOK_TIMEOUT_MS)],
+  });
   clients = users(stack.server, ['alice', 'bob', 'frank', 'grace', 'mallory']);
   workspaceId = await setupWorkspace(clients, 'alice', { bob: 'editor', frank: 'editor', grace: 'editor' });
   editor = await createEditor(clients.alice, workspaceId, { text: '' }, 'Retries');
@@ -42,12 +45,14 @@ async function deadLetters(request, query = '') {
 }
 
 test('webhook outage is retried with backoff, then delivered once', async () => {
-  const failures = new Map();
+  // The webhook fails until the test has seen the notification in the inbox
+  // and at least twice, so the inbox provably does not wait for it.
+  let inboxSeen = false;
+  let failures = 0;
   stack.webhook.respond = (call) => {
-    const id = call.json?.event_id;
-    const count = failures.get(id) ?? 0;
-    if (count < MAX_ATTEMPTS - 1) {
-      failures.set(id, count + 1);
+    if (call.json?.user_id !== 'bob') return 200;
+    if (!inboxSeen || failures < 2) {
+      failures++;
       return 500;
     }
     return 200;
@@ -58,14 +63,15 @@ test('webhook outage is retried with backoff, then delivered once', async () => 
       const { items } = await inbox(clients.bob);
       return items.length > 0 && items;
     }, 'the inbox of bob');
+    inboxSeen = true;
     const id = notification.id;
-    // The inbox does not wait for the failing webhook.
-    assert.ok(callsFor(id).every((call) => call.status === 500), 'the webhook succeeded before the inbox was read');
 
     await until(() => callsFor(id).some((call) => call.status === 200), 'the webhook success');
     await sleep(SETTLE_MS);
-    const calls = callsFor(id);
-    assert.deepEqual(calls.map((call) => call.status), [500, 500, 200]);
+    const statuses = callsFor(id).map((call) => call.status);
+    assert.equal(statuses.at(-1), 200);
+    assert.ok(statuses.length >= 3 && statuses.length <= MAX_ATTEMPTS, `statuses ${statuses}`);
+    assert.ok(statuses.slice(0, -1).every((status) => status === 500), `statuses ${statuses}`);
     assert.equal(stack.webhook.delivered().get(id), 1);
     const metrics = await (await fetch(`${stack.server.url}/metrics`)).text();
     assert.ok(metric(metrics, 'tandem_queue_retried_total', 'push') >= 2, metrics);
@@ -84,14 +90,36 @@ test('backoff grows between attempts', async () => {
   };
   try {
     await editor.submit([{ p: ['text', 0], si: 'ask <@grace> ' }]);
-    await until(() => times.length === MAX_ATTEMPTS, 'three webhook attempts for grace');
-    // Nominal delays are 100 and 200 ms; jitter keeps at least half of each.
-    const gaps = [times[1] - times[0], times[2] - times[1]];
+    await until(() => times.length === MAX_ATTEMPTS, 'every webhook attempt for grace');
+    // Nominal delays are 100, 200 and 400 ms; jitter keeps at least half of each.
+    const gaps = times.slice(1).map((time, i) => time - times[i]);
     assert.ok(gaps[0] >= 45, `first retry after ${gaps[0]} ms`);
     assert.ok(gaps[1] >= 95, `second retry after ${gaps[1]} ms`);
+    assert.ok(gaps[2] >= 195, `third retry after ${gaps[2]} ms`);
   } finally {
     stack.webhook.respond = () => 200;
   }
+});
+
+test('webhook timeout counts as a failure', async () => {
+  const before = metric(await (await fetch(`${stack.server.url}/metrics`)).text(), 'tandem_queue_retried_total', 'push');
+  stack.webhook.delayMs = WEBHOOK_TIMEOUT_MS * 3;
+  let eventId;
+  try {
+    await editor.submit([{ p: ['text', 0], si: 'slow <@bob> ' }]);
+    const first = await until(() => stack.webhook.calls.find((call) => /slow <@bob>/.test(call.json?.excerpt)),
+      'the first webhook call');
+    eventId = first.json.event_id;
+    await until(() => stack.webhook.calls.filter((call) => call.json?.event_id === eventId).length >= 2,
+      'a retry after the timeout');
+  } finally {
+    stack.webhook.delayMs = 0;
+  }
+  await until(() => stack.webhook.calls.some((call) => call.json?.event_id === eventId && call.status === 200 &&
+    call !== stack.webhook.calls.find((c) => c.json?.event_id === eventId)), 'a fast successful call');
+  const metrics = await (await fetch(`${stack.server.url}/metrics`)).text();
+  assert.ok(metric(metrics, 'tandem_queue_retried_total', 'push') > before, metrics);
+  assert.ok(!(await deadLetters(clients.alice)).some((letter) => letter.event_id === eventId));
 });
 
 test('mail server outage is retried, then one email arrives', async () => {

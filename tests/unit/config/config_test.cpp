@@ -226,6 +226,7 @@ TEST(NotifyConfig, SettingsFromEverySource) {
   Sources sources = with_env({{"TANDEM_SMTP_PORT", "2525"}, {"TANDEM_WEBHOOK_URL", "http://127.0.0.1:9/hook"}});
   sources.file = file.path();
   sources.flags["notify_max_attempts"] = "7";
+  sources.flags["notify_email_default"] = "false";
   auto config = load(sources);
   ASSERT_TRUE(config) << config.error().message;
   ASSERT_EQ(config->notify_queues.size(), 1u);
@@ -235,6 +236,7 @@ TEST(NotifyConfig, SettingsFromEverySource) {
   EXPECT_EQ(config->notify_prefetch, 3);
   EXPECT_EQ(config->webhook_url, "http://127.0.0.1:9/hook");
   EXPECT_EQ(config->notify_max_attempts, 7);
+  EXPECT_FALSE(config->notify_email_default);
 }
 
 TEST(NotifyConfig, RejectsBadValues) {

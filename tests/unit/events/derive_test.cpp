@@ -178,3 +178,30 @@ TEST(Events, BadPayloadsAreRejected) {
 
 }  // namespace
 }  // namespace tandem::events
+
+namespace tandem::events {
+namespace {
+
+// Edits that could only form a token in unusual ways still take the full
+// count: the fast path for plain keystrokes must not miss them.
+TEST(Derive, TokensFormedByDeletesAndSplits) {
+  // Deleting the character between '<' and '@'.
+  EXPECT_EQ(targets_of(R"({"t":"<x@bob>"})", R"([{"p":["t",1],"sd":"x"}])"), (Names{"mention:bob"}));
+  // Inserting '<' before "@bob>", or '@' after '<'.
+  EXPECT_EQ(targets_of(R"({"t":"@bob>"})", R"([{"p":["t",0],"si":"<"}])"), (Names{"mention:bob"}));
+  EXPECT_EQ(targets_of(R"({"t":"<bob>"})", R"([{"p":["t",1],"si":"@"}])"), (Names{"mention:bob"}));
+  // Closing an open token with '>'.
+  EXPECT_EQ(targets_of(R"({"t":"<@bob"})", R"([{"p":["t",5],"si":">"}])"), (Names{"mention:bob"}));
+  // The same through the text0 subtype form.
+  EXPECT_EQ(targets_of(R"({"t":"<x@bob>"})", R"([{"p":["t"],"t":"text0","o":[{"p":1,"d":"x"}]}])"),
+            (Names{"mention:bob"}));
+  // Plain typing next to nothing special.
+  EXPECT_EQ(targets_of(R"({"t":"hello"})", R"([{"p":["t",5],"si":" world"}])"), Names{});
+  EXPECT_EQ(targets_of(R"({"t":"a < b"})", R"([{"p":["t",5],"si":" c"}])"), Names{});
+  // Typing inside an assignee string is counted as an assignment.
+  EXPECT_EQ(targets_of(R"({"task":{"assignee":"bo"}})", R"([{"p":["task","assignee",2],"si":"b"}])"),
+            (Names{"assign:bob"}));
+}
+
+}  // namespace
+}  // namespace tandem::events
