@@ -213,23 +213,34 @@ void schedule_kills(World& world, Chaos& chaos, std::int64_t start_us) {
 }
 
 // Samples the server process and the clients once a second.
-void schedule_ticks(World& world, asio::steady_timer& timer, std::function<int()> pid, double& last_cpu,
-                    int& last_pid) {
+struct TickState {
+  std::function<int()> pid;
+  int last_pid = -1;
+  bench::ProcessSample last_server;
+  bench::ProcessSample last_tool;
+};
+
+void schedule_ticks(World& world, asio::steady_timer& timer, TickState& state) {
   timer.expires_after(std::chrono::seconds(1));
-  timer.async_wait([&world, &timer, pid, &last_cpu, &last_pid](boost::system::error_code ec) {
+  timer.async_wait([&world, &timer, &state](boost::system::error_code ec) {
     if (ec) return;
-    int p = pid();
+    int p = state.pid();
     bench::ProcessSample s = bench::sample_process(p);
+    bench::ProcessSample tool = bench::sample_process(static_cast<int>(getpid()));
+    bool same = p == state.last_pid && p > 0;
     Tick t;
     t.at_ms = static_cast<std::uint32_t>(now_us() / 1000);
-    t.server_cpu = p == last_pid && p > 0 ? std::max(0.0, s.cpu_s - last_cpu) : 0.0;
+    t.server_cpu = same ? std::max(0.0, s.cpu_s - state.last_server.cpu_s) : 0.0;
+    t.server_run_wait = same ? std::max(0.0, s.run_wait_s - state.last_server.run_wait_s) : 0.0;
+    t.tool_cpu = tool.cpu_s - state.last_tool.cpu_s;
     t.server_rss_kb = s.rss_kb;
     t.connections = world.connected;
     t.ops_acked = world.ops_acked;
     world.metrics.tick(t);
-    last_cpu = s.cpu_s;
-    last_pid = p;
-    schedule_ticks(world, timer, pid, last_cpu, last_pid);
+    state.last_server = s;
+    state.last_tool = tool;
+    state.last_pid = p;
+    schedule_ticks(world, timer, state);
   });
 }
 
@@ -313,9 +324,9 @@ int main(int argc, char** argv) {
     users.push_back(std::make_shared<User>(world, i, doc, hot));
   }
   asio::steady_timer tick_timer(io);
-  double last_cpu = 0;
-  int last_pid = -1;
-  schedule_ticks(world, tick_timer, server_pid, last_cpu, last_pid);
+  TickState tick_state{server_pid};
+  tick_state.last_tool = bench::sample_process(static_cast<int>(getpid()));
+  schedule_ticks(world, tick_timer, tick_state);
 
   // Connect, a bounded number of handshakes at a time.
   int started = 0;

@@ -26,6 +26,8 @@ struct Tick {
   std::uint32_t at_ms = 0;
   double server_cpu = 0;  // fraction of one core over the last second
   long server_rss_kb = 0;
+  double server_run_wait = 0;  // seconds its threads waited for a CPU, per second
+  double tool_cpu = 0;         // this tool's CPU, fraction of one core
   int connections = 0;    // clients connected and subscribed
   std::int64_t ops_acked = 0;
 };
