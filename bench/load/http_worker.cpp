@@ -57,7 +57,11 @@ void HttpWorker::run() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    job(*this);
+    try {
+      job(*this);
+    } catch (const std::exception&) {
+      ++failed_jobs_;
+    }
   }
 }
 

@@ -36,6 +36,8 @@ class HttpWorker {
   bool post(std::function<void(HttpWorker&)> job);
   void set_port(std::uint16_t port) { port_ = port; }
   bool stopping() const { return stopping_; }
+  // Jobs that ended with an exception (for example an unparsable reply).
+  std::int64_t failed_jobs() const { return failed_jobs_; }
   // Drops queued jobs and joins the thread.
   void stop();
 
@@ -46,6 +48,7 @@ class HttpWorker {
   std::size_t max_queued_;
   std::atomic<std::uint16_t> port_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<std::int64_t> failed_jobs_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void(HttpWorker&)>> jobs_;

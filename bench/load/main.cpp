@@ -6,8 +6,8 @@
 // verifies convergence, the op log and the notifications. With --chaos it
 // runs the server itself and kills it with SIGKILL at random moments.
 //
-// The event loop runs on one thread (the other core stays with the server
-// on a 2-core machine); searches and inbox probes run on two HTTP threads.
+// The event loop runs on one thread, so that the other core stays with the
+// server on a 2-core machine. Searches and inbox probes run on two HTTP threads.
 // Every phase is bounded in time. Exit status: 0 when every check passed,
 // 1 on a violation or a failed run, 2 on bad flags, 77 when the editing
 // traces cannot be read.
@@ -377,6 +377,8 @@ int main(int argc, char** argv) {
   if (!drained) verification.violate("local edits still unacknowledged after the settle time");
   searches.stop();
   inbox.stop();
+  if (searches.failed_jobs() > 0) metrics.error("search_failed", searches.failed_jobs());
+  if (inbox.failed_jobs() > 0) metrics.error("inbox_probe_failed", inbox.failed_jobs());
   std::vector<std::int64_t> versions;
   try {
     bench::Rest rest(setup_io, world.endpoint, o.host);

@@ -139,14 +139,14 @@ void User::connect() {
   });
 }
 
-void User::on_disconnect(const std::string& why) {
+void User::on_disconnect(const std::string& reason) {
   if (closed_) return;
   if (conn_) {
     beast::error_code ec;
     beast::get_lowest_layer(conn_->ws).socket().close(ec);
     conn_.reset();
   }
-  world_.metrics.error("disconnect_" + why);
+  world_.metrics.error("disconnect_" + reason);
   if (counted_) --world_.connected;
   counted_ = false;
   online_ = false;
@@ -474,8 +474,11 @@ void User::register_notices(std::int64_t version) {
   replica_.inflight_notices.clear();
 }
 
-void User::on_submit_reply(std::int64_t seq, const json::object& reply) {
-  ClientLog& log = world_.clients[replica_.client_id];
+void User::on_submit_reply(const std::string& client_id, std::int64_t seq, const json::object& reply) {
+  // The reply may come after the op's publication, and so after the user
+  // opened another document: it belongs to `client_id`, not to the replica.
+  ClientLog& log = world_.clients[client_id];
+  bool current = client_id == replica_.client_id && replica_.inflight && seq == replica_.inflight_seq;
   std::int64_t at = now_us();
   if (const json::object* rpc = object_of(reply, "rpc")) {
     for (auto it = log.sent.rbegin(); it != log.sent.rend(); ++it) {
@@ -487,7 +490,7 @@ void User::on_submit_reply(std::int64_t seq, const json::object& reply) {
     if (log.acked.insert(seq).second) ++world_.ops_acked;
     // The state moves on the op's publication (ops arrive there in order);
     // the reply only fixes the notices' commit moment.
-    if (replica_.inflight && seq == replica_.inflight_seq) {
+    if (current) {
       const json::object* data = object_of(*rpc, "data");
       if (data != nullptr) register_notices(int_of(*data, "version"));
     }
@@ -497,19 +500,20 @@ void User::on_submit_reply(std::int64_t seq, const json::object& reply) {
   std::int64_t code = error != nullptr ? int_of(*error, "code") : 0;
   bool temporary = code == 111 || code == 429 || code == 500;
   world_.metrics.error("submit_error_" + std::to_string(code));
-  if (!replica_.inflight || seq != replica_.inflight_seq) return;
+  if (!current) return;
   if (!temporary) return lose_replica("op_rejected");
   replica_.inflight_sent = false;
   auto retry = std::make_shared<asio::steady_timer>(world_.io, std::chrono::milliseconds(kTemporaryRetryMs));
   auto conn = conn_;
-  retry->async_wait([self = shared_from_this(), retry, conn, seq](beast::error_code) {
-    if (conn != self->conn_ || !self->replica_.inflight || self->replica_.inflight_seq != seq) return;
+  retry->async_wait([self = shared_from_this(), retry, conn, client_id, seq](beast::error_code) {
+    const Replica& r = self->replica_;
+    if (conn != self->conn_ || r.client_id != client_id || !r.inflight || r.inflight_seq != seq) return;
     if (!self->replica_.inflight_sent && !self->replica_.catching_up) self->send_submit();
   });
 }
 
-void User::lose_replica(const std::string& why) {
-  world_.metrics.error("replica_refetched_" + why);
+void User::lose_replica(const std::string& reason) {
+  world_.metrics.error("replica_refetched_" + reason);
   if (replica_.pending || replica_.inflight) world_.metrics.error("local_edits_dropped");
   replica_.inflight.reset();
   replica_.inflight_sent = false;
@@ -550,7 +554,9 @@ void User::send_submit() {
                     {"seq", replica_.inflight_seq}};
   std::int64_t seq = replica_.inflight_seq;
   send_command("rpc", json::object{{"method", "doc.submit"}, {"data", std::move(data)}},
-               [self = shared_from_this(), seq](const json::object& reply) { self->on_submit_reply(seq, reply); });
+               [self = shared_from_this(), client_id = replica_.client_id, seq](const json::object& reply) {
+                 self->on_submit_reply(client_id, seq, reply);
+               });
 }
 
 void User::add_local(ot::Op op) {

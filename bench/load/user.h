@@ -78,7 +78,7 @@ class User : public std::enable_shared_from_this<User> {
   using Handler = std::function<void(const boost::json::object& reply)>;
 
   void connect();
-  void on_disconnect(const std::string& why);
+  void on_disconnect(const std::string& reason);
   void schedule_reconnect();
   void send_commands(const std::vector<std::pair<std::string, boost::json::object>>& commands,
                      const std::vector<Handler>& handlers);
@@ -100,8 +100,8 @@ class User : public std::enable_shared_from_this<User> {
   void on_own_op(std::int64_t version);
   void register_notices(std::int64_t version);
   void send_submit();
-  void on_submit_reply(std::int64_t seq, const boost::json::object& reply);
-  void lose_replica(const std::string& why);
+  void on_submit_reply(const std::string& client_id, std::int64_t seq, const boost::json::object& reply);
+  void lose_replica(const std::string& reason);
 
   // Local edits.
   void flush();
