@@ -250,6 +250,7 @@ int main(int argc, char** argv) {
   Options o;
   if (int parsed = parse_options(argc, argv, o); parsed != 0) return parsed < 0 ? 0 : parsed;
   now_us();  // starts the run clock
+  std::string load_at_start = bench::load_average();
 
   Metrics metrics;
   asio::io_context io;
@@ -405,6 +406,7 @@ int main(int argc, char** argv) {
     if (status != 0) verification.violate("the server exited with status " + std::to_string(status) + " on SIGTERM");
   }
   extra["notifications_checked"] = o.notifications;
+  extra["load_average_at_start"] = load_at_start.substr(0, load_at_start.find('\n'));
   json::object report = build_report(world, metrics, verification, extra);
   std::ofstream(o.report_path) << json::serialize(report) << "\n";
   print_summary(report);

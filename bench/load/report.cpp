@@ -171,6 +171,10 @@ void print_summary(const json::object& report) {
     std::printf(" %s=%lld", std::string(kind).c_str(), static_cast<long long>(count.as_int64()));
   }
   std::printf("\n  kills at s: %s\n", json::serialize(report.at("kills_at_s")).c_str());
+  if (const json::value* load = report.if_contains("load_average_at_start")) {
+    std::printf("  load average at start: %s, at end: %s\n", std::string(load->as_string()).c_str(),
+                std::string(report.at("machine").at("load_average_at_end").as_string()).c_str());
+  }
   const json::object& v = report.at("verification").as_object();
   std::printf("  verification: %s; counts %s\n", v.at("passed").as_bool() ? "PASSED" : "FAILED",
               json::serialize(v.at("counts")).c_str());
