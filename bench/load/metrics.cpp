@@ -21,6 +21,11 @@ void Metrics::error(const std::string& kind, std::int64_t count) {
   errors_[kind] += count;
 }
 
+void Metrics::event(const std::string& kind, std::int64_t count) {
+  std::lock_guard lock(mutex_);
+  events_[kind] += count;
+}
+
 void Metrics::tick(const Tick& t) {
   std::lock_guard lock(mutex_);
   ticks_.push_back(t);
@@ -45,6 +50,11 @@ std::vector<std::uint32_t> Metrics::sorted(Kind kind) const {
 std::map<std::string, std::int64_t> Metrics::errors() const {
   std::lock_guard lock(mutex_);
   return errors_;
+}
+
+std::map<std::string, std::int64_t> Metrics::events() const {
+  std::lock_guard lock(mutex_);
+  return events_;
 }
 
 }  // namespace tandem::load

@@ -37,6 +37,8 @@ class Metrics {
  public:
   void record(Kind kind, std::int64_t at_us, std::int64_t latency_us);
   void error(const std::string& kind, std::int64_t count = 1);
+  // Counts a recovery step that is not an error (resubmission, recovered op).
+  void event(const std::string& kind, std::int64_t count = 1);
   void tick(const Tick& t);
   void kill_at(std::int64_t at_us);
   void measure_from(std::int64_t at_us) { window_start_us_ = at_us; }
@@ -45,6 +47,7 @@ class Metrics {
   std::vector<std::uint32_t> sorted(Kind kind) const;
   const std::vector<Sample>& samples(Kind kind) const { return samples_[static_cast<int>(kind)]; }
   std::map<std::string, std::int64_t> errors() const;
+  std::map<std::string, std::int64_t> events() const;
   const std::vector<Tick>& ticks() const { return ticks_; }
   const std::vector<std::uint32_t>& kills_ms() const { return kills_ms_; }
   std::int64_t window_start_us() const { return window_start_us_; }
@@ -53,6 +56,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::array<std::vector<Sample>, kKindNames.size()> samples_;
   std::map<std::string, std::int64_t> errors_;
+  std::map<std::string, std::int64_t> events_;
   std::vector<Tick> ticks_;
   std::vector<std::uint32_t> kills_ms_;
   std::int64_t window_start_us_ = 0;

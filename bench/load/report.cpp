@@ -83,6 +83,9 @@ json::object build_report(const World& world, const Metrics& metrics, const Veri
   json::object errors;
   for (const auto& [kind, count] : metrics.errors()) errors[kind] = count;
   report["errors"] = std::move(errors);
+  json::object events;
+  for (const auto& [kind, count] : metrics.events()) events[kind] = count;
+  report["events"] = std::move(events);
 
   double cpu_sum = 0;
   double wait_sum = 0;
@@ -168,6 +171,10 @@ void print_summary(const json::object& report) {
               report.at("load_tool_cpu_mean_cores").as_double());
   std::printf("  errors:");
   for (const auto& [kind, count] : report.at("errors").as_object()) {
+    std::printf(" %s=%lld", std::string(kind).c_str(), static_cast<long long>(count.as_int64()));
+  }
+  std::printf("\n  events:");
+  for (const auto& [kind, count] : report.at("events").as_object()) {
     std::printf(" %s=%lld", std::string(kind).c_str(), static_cast<long long>(count.as_int64()));
   }
   std::printf("\n  kills at s: %s\n", json::serialize(report.at("kills_at_s")).c_str());

@@ -288,16 +288,18 @@ void User::on_doc_subscribed(const json::object& reply) {
   if (epoch != replica_.epoch) return lose_replica("epoch_changed");
   const json::value* recovered = sub->if_contains("recovered");
   replica_.catching_up = true;
+  world_.metrics.event("resubscribed_with_recovery");
   if (recovered != nullptr && recovered->is_bool() && recovered->as_bool()) {
     if (const json::value* pubs = sub->if_contains("publications"); pubs != nullptr && pubs->is_array()) {
       for (const json::value& p : pubs->as_array()) {
         if (const json::object* data = object_of(p.as_object(), "data")) apply_remote(*data);
         if (!replica_.loaded) return;
+        world_.metrics.event("ops_recovered_on_subscribe");
       }
     }
     return finish_catch_up();
   }
-  world_.metrics.error("recovery_by_history");
+  world_.metrics.event("recovery_refused_reading_history");
   read_history();
 }
 
@@ -342,6 +344,7 @@ void User::read_history() {
       for (const json::value& p : pubs->as_array()) {
         if (const json::object* data = object_of(p.as_object(), "data")) self->apply_remote(*data);
         if (!self->replica_.loaded) return;
+        self->world_.metrics.event("ops_read_from_history");
       }
     }
     if (self->replica_.version < int_of(*history, "offset", 0)) return self->read_history();
@@ -363,7 +366,10 @@ void User::finish_catch_up() {
     if (!replica_.loaded) return;
   }
   replica_.catching_up = false;
-  if (replica_.inflight && !replica_.inflight_sent) return send_submit();
+  if (replica_.inflight && !replica_.inflight_sent) {
+    world_.metrics.event("resubmitted_after_reconnect");
+    return send_submit();
+  }
   flush();
 }
 
@@ -375,7 +381,7 @@ void User::on_op(const json::object& data) {
   if (int_of(data, "version") > replica_.version + 1) {
     replica_.catching_up = true;
     replica_.buffered.push_back(data);
-    world_.metrics.error("gap_in_publications");
+    world_.metrics.event("gap_in_publications");
     return read_history();
   }
   apply_remote(data);
@@ -422,6 +428,9 @@ void User::apply_remote(const json::object& data) {
 
 void User::on_own_op(std::int64_t version) {
   ClientLog& log = world_.clients[replica_.client_id];
+  if (replica_.catching_up && !log.acked.contains(replica_.inflight_seq)) {
+    world_.metrics.event("own_op_found_in_recovery");  // committed, but the reply was lost
+  }
   if (log.acked.insert(replica_.inflight_seq).second) ++world_.ops_acked;
   register_notices(version);
   replica_.inflight.reset();
