@@ -392,7 +392,7 @@ int main(int argc, char** argv) {
     extra["converged_in_s"] = static_cast<double>(now_us() - edit_stop) / 1e6;
     if (!converged) std::printf("some replicas did not reach the server's version in %d s\n", o.settle_s);
     verify_documents(world, users, rest, owner, verification);
-    if (o.notifications) verify_notifications(world, rest, o.settle_s, verification);
+    if (o.notifications) verify_notifications(world, rest, versions, o.settle_s, verification);
   } catch (const std::exception& e) {
     verification.violate(std::string("verification could not read the server: ") + e.what());
   }

@@ -45,13 +45,6 @@ const json::object* object_of(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
 }
 
-// "mention" or "assign" from a notification type such as "doc.mention", else "".
-std::string notice_type(const std::string& type) {
-  if (type.find("mention") != std::string::npos) return "mention";
-  if (type.find("assign") != std::string::npos) return "assign";
-  return "";
-}
-
 std::string text_of(const json::value& content) {
   const json::value* text = content.is_object() ? content.as_object().if_contains("text") : nullptr;
   return text != nullptr && text->is_string() ? std::string(text->as_string()) : std::string();
@@ -465,8 +458,8 @@ void User::register_notices(std::int64_t version) {
           if (reply && reply->status == 200) {
             json::value body = json::parse(reply->body);
             for (const json::value& item : body.at("items").as_array()) {
-              const json::object& o = item.as_object();
-              if (string_of(o, "doc_id") == doc_id && int_of(o, "version") == version) {
+              NoticeRef ref = read_notice(item.as_object());
+              if (ref.doc_id == doc_id && ref.version == version) {
                 std::int64_t t = now_us();
                 return metrics->record(Kind::notify_inbox, t, t - committed);
               }
@@ -752,13 +745,12 @@ void User::switch_document() {
 
 void User::on_user_push(const json::object& pushed, std::int64_t at) {
   const json::object* inner = object_of(pushed, "notification");
-  const json::object& data = inner != nullptr ? *inner : pushed;
-  std::string type = notice_type(string_of(data, "type"));
-  if (type.empty()) return;
-  std::string key = World::notice_key(type, index_, string_of(data, "doc_id"), int_of(data, "version"));
+  NoticeRef ref = read_notice(inner != nullptr ? *inner : pushed);
+  if (ref.type.empty()) return;
+  std::string key = World::notice_key(ref.type, index_, ref.doc_id, ref.version);
   auto it = world_.notices.find(key);
   if (it == world_.notices.end()) {
-    world_.early_pushes.emplace(key, at);
+    world_.early_pushes.emplace(key, at);  // an incidental one, or its acknowledgement is still to come
     return;
   }
   if (++it->second.pushes == 1) {

@@ -31,8 +31,11 @@ void verify_documents(World& world, const std::vector<std::shared_ptr<User>>& us
 // Returns each document's current version (owner's view), for the convergence wait.
 std::vector<std::int64_t> server_versions(World& world, bench::Rest& rest, const std::string& owner_token);
 
-// Reads every target's inbox until all expected notifications are there or
-// `wait_s` passed, then compares. A missing endpoint is a violation.
-void verify_notifications(World& world, bench::Rest& rest, int wait_s, Verification& out);
+// Reads every user's inbox until all expected notifications are there or
+// `wait_s` passed. Each mention and assignment of the run must be there
+// exactly once. Other items (tokens that typing made by accident) must be
+// unique and name an existing version. A missing endpoint is a violation.
+void verify_notifications(World& world, bench::Rest& rest, const std::vector<std::int64_t>& versions, int wait_s,
+                          Verification& out);
 
 }  // namespace tandem::load

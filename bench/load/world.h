@@ -112,4 +112,17 @@ struct World {
 // The content every load document starts with.
 boost::json::value initial_content();
 
+// What identifies a notification: its kind ("mention", "assign" or "" for
+// another type), document, version and event id.
+struct NoticeRef {
+  std::string type;
+  std::string doc_id;
+  std::int64_t version = -1;
+  std::string id;
+};
+
+// Reads an inbox item, or the `notification` object of a live push on
+// user:{id}. The document fields may sit in the item itself or in its `payload`.
+NoticeRef read_notice(const boost::json::object& item);
+
 }  // namespace tandem::load
