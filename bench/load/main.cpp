@@ -233,6 +233,7 @@ void schedule_ticks(World& world, asio::steady_timer& timer, TickState& state) {
     t.server_cpu = same ? std::max(0.0, s.cpu_s - state.last_server.cpu_s) : 0.0;
     t.server_run_wait = same ? std::max(0.0, s.run_wait_s - state.last_server.run_wait_s) : 0.0;
     t.tool_cpu = tool.cpu_s - state.last_tool.cpu_s;
+    t.tool_run_wait = tool.run_wait_s - state.last_tool.run_wait_s;
     t.server_rss_kb = s.rss_kb;
     t.connections = world.connected;
     t.ops_acked = world.ops_acked;

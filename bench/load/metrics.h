@@ -28,6 +28,7 @@ struct Tick {
   long server_rss_kb = 0;
   double server_run_wait = 0;  // seconds its threads waited for a CPU, per second
   double tool_cpu = 0;         // this tool's CPU, fraction of one core
+  double tool_run_wait = 0;    // seconds this tool's threads waited for a CPU, per second
   int connections = 0;    // clients connected and subscribed
   std::int64_t ops_acked = 0;
 };

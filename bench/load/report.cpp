@@ -90,6 +90,7 @@ json::object build_report(const World& world, const Metrics& metrics, const Veri
   double cpu_sum = 0;
   double wait_sum = 0;
   double tool_sum = 0;
+  double tool_wait_sum = 0;
   double cpu_max = 0;
   long rss_max = 0;
   int connections_max = 0;
@@ -98,19 +99,21 @@ json::object build_report(const World& world, const Metrics& metrics, const Veri
   auto window_ms = static_cast<std::uint32_t>(metrics.window_start_us() / 1000);
   for (const Tick& t : metrics.ticks()) {
     series.push_back(json::array{t.at_ms / 1000.0, t.server_cpu, t.server_rss_kb, t.connections, t.ops_acked,
-                                 t.server_run_wait, t.tool_cpu});
+                                 t.server_run_wait, t.tool_cpu, t.tool_run_wait});
     rss_max = std::max(rss_max, t.server_rss_kb);
     connections_max = std::max(connections_max, t.connections);
     if (t.at_ms >= window_ms) {
       cpu_sum += t.server_cpu;
       wait_sum += t.server_run_wait;
       tool_sum += t.tool_cpu;
+      tool_wait_sum += t.tool_run_wait;
       cpu_max = std::max(cpu_max, t.server_cpu);
       ++measured;
     }
   }
   double n = measured ? static_cast<double>(measured) : 1.0;
   report["load_tool_cpu_mean_cores"] = tool_sum / n;
+  report["load_tool_run_queue_wait_s_per_s"] = tool_wait_sum / n;
   report["server"] = json::object{{"cpu_mean_cores", cpu_sum / n},
                                   {"run_queue_wait_s_per_s", wait_sum / n},
                                   {"cpu_max_cores", cpu_max},
@@ -118,7 +121,8 @@ json::object build_report(const World& world, const Metrics& metrics, const Veri
                                   {"connections_max", connections_max},
                                   {"ops_acked", world.ops_acked}};
   report["ticks_columns"] = json::array{"t_s",       "server_cpu_cores",       "server_rss_kb",     "connections",
-                                       "ops_acked", "server_run_queue_wait_s", "load_tool_cpu_cores"};
+                                       "ops_acked", "server_run_queue_wait_s", "load_tool_cpu_cores",
+                                       "load_tool_run_queue_wait_s"};
   report["ticks"] = std::move(series);
 
   json::object over_time;
@@ -162,13 +166,14 @@ void print_summary(const json::object& report) {
   }
   const json::object& server = report.at("server").as_object();
   std::printf("  server: CPU mean %.2f cores (max %.2f), waited for a CPU %.2f s/s, RSS max %lld KB, connections "
-              "max %lld, ops acknowledged %lld; load tool CPU %.2f cores\n",
+              "max %lld, ops acknowledged %lld; load tool CPU %.2f cores, waited for a CPU %.2f s/s\n",
               server.at("cpu_mean_cores").as_double(), server.at("cpu_max_cores").as_double(),
               server.at("run_queue_wait_s_per_s").as_double(),
               static_cast<long long>(server.at("rss_max_kb").as_int64()),
               static_cast<long long>(server.at("connections_max").as_int64()),
               static_cast<long long>(server.at("ops_acked").as_int64()),
-              report.at("load_tool_cpu_mean_cores").as_double());
+              report.at("load_tool_cpu_mean_cores").as_double(),
+              report.at("load_tool_run_queue_wait_s_per_s").as_double());
   std::printf("  errors:");
   for (const auto& [kind, count] : report.at("errors").as_object()) {
     std::printf(" %s=%lld", std::string(kind).c_str(), static_cast<long long>(count.as_int64()));
