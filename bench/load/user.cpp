@@ -1,6 +1,7 @@
 #include "user.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <iostream>
 
@@ -50,6 +51,26 @@ std::string text_of(const json::value& content) {
   return text != nullptr && text->is_string() ? std::string(text->as_string()) : std::string();
 }
 
+// Returns `caret` (UTF-16) moved past the mention token it falls inside,
+// if any. A token is "<@", 1 to 128 of A-Z a-z 0-9 _ . @ + -, and ">", the
+// notification pipeline's definition. Text inserted inside a token breaks
+// it, so a mention typed there would not grow the target's token count.
+std::int64_t caret_outside_token(const std::string& text, std::int64_t caret) {
+  auto at = ot::utf16_to_byte(text, caret);
+  if (!at) return caret;
+  auto allowed = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '@' || c == '+' || c == '-';
+  };
+  for (std::size_t start = text.find("<@"); start != std::string::npos; start = text.find("<@", start + 1)) {
+    if (start >= *at) break;
+    std::size_t end = start + 2;
+    while (end < text.size() && end - start - 2 < 128 && allowed(text[end])) ++end;
+    if (end == start + 2 || end >= text.size() || text[end] != '>') continue;
+    if (*at <= end) return ot::utf16_length(std::string_view(text).substr(0, end + 1));
+  }
+  return caret;
+}
+
 ot::Op parse_or_empty(const json::value& value) {
   auto op = ot::parse_op(value);
   return op ? std::move(*op) : ot::Op{};
@@ -86,6 +107,7 @@ void User::close() {
     conn_.reset();
   }
   online_ = false;
+  replies_.clear();  // the handlers hold this user: clearing them breaks the cycle
 }
 
 // ---- Connection -----------------------------------------------------------
@@ -676,6 +698,7 @@ void User::mention() {
   int target = pick(random_);
   if (target >= index_) ++target;
   std::string token = " <@" + World::user_id(target) + "> ";
+  replica_.caret = caret_outside_token(text_of(replica_.content), replica_.caret);
   json::array op{json::object{{"p", json::array{"text", replica_.caret}}, {"si", token}}};
   ot::Op parsed = parse_or_empty(op);
   if (!ot::apply(replica_.content, parsed)) return;
