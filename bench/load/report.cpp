@@ -44,7 +44,7 @@ long memory_kb() {
   return kb;
 }
 
-// Per-second p50 and p99 of one kind: [[second, p50, p99, count], ...].
+// Latencies of one kind grouped by the second they were taken in, each group sorted.
 std::map<std::uint32_t, std::vector<std::uint32_t>> per_second(const std::vector<Sample>& samples) {
   std::map<std::uint32_t, std::vector<std::uint32_t>> buckets;
   for (const Sample& s : samples) buckets[s.at_ms / 1000].push_back(s.latency_us);

@@ -54,7 +54,7 @@ struct Options {
   int connect_concurrency = 100;
 };
 
-// What one client id (one user in one document) submitted.
+// The submissions of one client id (one user in one document).
 struct ClientLog {
   int user = -1;
   int doc = -1;
