@@ -245,6 +245,18 @@ void schedule_ticks(World& world, asio::steady_timer& timer, TickState& state) {
   });
 }
 
+// Measures how late the event loop runs a timer, every 20 ms.
+void schedule_lag_probe(World& world, asio::steady_timer& timer) {
+  auto due = Clock::now() + std::chrono::milliseconds(20);
+  timer.expires_at(due);
+  timer.async_wait([&world, &timer, due](boost::system::error_code ec) {
+    if (ec) return;
+    auto late = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - due).count();
+    world.metrics.record(Kind::loop_lag, now_us(), late);
+    schedule_lag_probe(world, timer);
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -329,6 +341,8 @@ int main(int argc, char** argv) {
   TickState tick_state{server_pid};
   tick_state.last_tool = bench::sample_process(static_cast<int>(getpid()));
   schedule_ticks(world, tick_timer, tick_state);
+  asio::steady_timer lag_timer(io);
+  schedule_lag_probe(world, lag_timer);
 
   // Connect, a bounded number of handshakes at a time.
   int started = 0;

@@ -12,9 +12,11 @@
 
 namespace tandem::load {
 
-enum class Kind { ack, broadcast, cursor, search, notify_push, notify_inbox };
-inline constexpr std::array<const char*, 6> kKindNames = {"ack", "broadcast", "cursor", "search", "notify_push",
-                                                         "notify_inbox"};
+// loop_lag: how late a 20 ms timer of the tool's own event loop fired, the
+// floor under every latency the loop measures.
+enum class Kind { ack, broadcast, cursor, search, notify_push, notify_inbox, loop_lag };
+inline constexpr std::array<const char*, 7> kKindNames = {"ack",          "broadcast",    "cursor",  "search",
+                                                         "notify_push", "notify_inbox", "loop_lag"};
 
 struct Sample {
   std::uint32_t at_ms = 0;       // when it was taken, since the run started

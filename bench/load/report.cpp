@@ -126,7 +126,7 @@ json::object build_report(const World& world, const Metrics& metrics, const Veri
   report["ticks"] = std::move(series);
 
   json::object over_time;
-  for (Kind kind : {Kind::ack, Kind::broadcast, Kind::cursor, Kind::search}) {
+  for (Kind kind : {Kind::ack, Kind::broadcast, Kind::cursor, Kind::search, Kind::loop_lag}) {
     json::array rows;
     for (const auto& [second, values] : per_second(metrics.samples(kind))) {
       rows.push_back(json::array{second, percentile_ms(values, 0.5), percentile_ms(values, 0.99), values.size()});
