@@ -251,8 +251,9 @@ void schedule_lag_probe(World& world, asio::steady_timer& timer) {
   timer.expires_at(due);
   timer.async_wait([&world, &timer, due](boost::system::error_code ec) {
     if (ec) return;
+    // Only while typing: the end-of-run checks block the loop on purpose.
     auto late = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - due).count();
-    world.metrics.record(Kind::loop_lag, now_us(), late);
+    if (world.typing) world.metrics.record(Kind::loop_lag, now_us(), late);
     schedule_lag_probe(world, timer);
   });
 }
