@@ -41,7 +41,9 @@
 #include <boost/json.hpp>
 #include <CLI/CLI.hpp>
 
-#include "auth/jwt.h"
+#include "common/percentile.h"
+#include "common/proc_stats.h"
+#include "common/rest_client.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -50,6 +52,11 @@ namespace websocket = beast::websocket;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+namespace bench = tandem::bench;
+using bench::ProcessSample;
+using bench::Rest;
+using bench::load_average;
+using bench::sample_process;
 
 namespace {
 
@@ -312,102 +319,7 @@ class Editor : public std::enable_shared_from_this<Editor> {
   std::function<void()> on_ready_;
 };
 
-// REST client for the setup, making blocking calls on one keep-alive connection.
-class Rest {
- public:
-  Rest(asio::io_context& io, tcp::endpoint endpoint, std::string host) : stream_(io), host_(std::move(host)) {
-    stream_.connect(endpoint);
-  }
-
-  json::value call(http::verb verb, const std::string& target, const std::string& token, const json::value& body,
-                   unsigned expected_status) {
-    std::string text = exchange(verb, target, token, body.is_null() ? "" : json::serialize(body), expected_status);
-    return text.empty() ? json::value() : json::parse(text);
-  }
-
-  std::string text(http::verb verb, const std::string& target, const std::string& token, unsigned expected_status) {
-    return exchange(verb, target, token, "", expected_status);
-  }
-
- private:
-  std::string exchange(http::verb verb, const std::string& target, const std::string& token, std::string body,
-                       unsigned expected_status) {
-    http::request<http::string_body> request{verb, target, 11};
-    request.set(http::field::host, host_);
-    request.set(http::field::authorization, "Bearer " + token);
-    request.set(http::field::content_type, "application/json");
-    request.keep_alive(true);
-    request.body() = std::move(body);
-    request.prepare_payload();
-    http::write(stream_, request);
-    http::response<http::string_body> response;
-    http::read(stream_, buffer_, response);
-    if (response.result_int() != expected_status) {
-      throw std::runtime_error(std::string(http::to_string(verb)) + " " + target + " returned " +
-                               std::to_string(response.result_int()) + ": " + response.body());
-    }
-    return response.body();
-  }
-
-  beast::tcp_stream stream_;
-  std::string host_;
-  beast::flat_buffer buffer_;
-};
-
-struct ProcessSample {
-  double cpu_s = 0;        // user + system time
-  long rss_kb = 0;
-  double run_wait_s = 0;   // time the threads were runnable but waited for a CPU (schedstat)
-};
-
-// Sums the run-queue wait of every thread of `pid` from /proc/PID/task/*/schedstat.
-double run_queue_wait_s(int pid) {
-  std::int64_t total_ns = 0;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream schedstat(task.path() / "schedstat");
-    std::int64_t on_cpu_ns = 0;
-    std::int64_t waiting_ns = 0;
-    if (schedstat >> on_cpu_ns >> waiting_ns) total_ns += waiting_ns;
-  }
-  return static_cast<double>(total_ns) / 1e9;
-}
-
-ProcessSample sample_process(int pid) {
-  ProcessSample s;
-  if (pid <= 0) return s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), {});
-  std::size_t close = content.rfind(')');
-  if (close != std::string::npos) {
-    std::istringstream rest(content.substr(close + 2));
-    std::vector<std::string> fields;
-    for (std::string field; rest >> field;) fields.push_back(field);
-    if (fields.size() > 13) {
-      double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-      s.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-    }
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
-  }
-  s.run_wait_s = run_queue_wait_s(pid);
-  return s;
-}
-
-std::string load_average() {
-  std::ifstream file("/proc/loadavg");
-  std::string line;
-  std::getline(file, line);
-  return line + "\n";
-}
-
-std::string mint(const Options& o, const std::string& user) {
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  return tandem::auth::mint_token({.secret = o.secret, .subject = user, .name = user, .email = "",
-                                   .now_unix_s = now.count(), .ttl_s = 3600, .extra_claims_json = ""});
-}
+std::string mint(const Options& o, const std::string& user) { return bench::mint_token(o.secret, user); }
 
 // Creates a workspace owned by "bench-owner", one editor per client and the
 // documents (content {"text": ""}). Returns the workspace id and the document ids.
@@ -430,15 +342,10 @@ std::pair<std::string, std::vector<std::string>> set_up(asio::io_context& io, tc
   return {ws, documents};
 }
 
-double percentile(const std::vector<std::uint32_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1))] / 1000.0;
-}
-
 void print_latency(const char* what, std::vector<std::uint32_t>& samples) {
   std::sort(samples.begin(), samples.end());
   std::printf("%s latency ms (%zu samples): p50 %.2f  p99 %.2f  max %.2f\n", what, samples.size(),
-              percentile(samples, 0.5), percentile(samples, 0.99), samples.empty() ? 0.0 : samples.back() / 1000.0);
+              bench::percentile_ms(samples, 0.5), bench::percentile_ms(samples, 0.99), samples.empty() ? 0.0 : samples.back() / 1000.0);
 }
 
 std::string fmt_rate(double rate) {

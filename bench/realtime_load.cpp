@@ -28,12 +28,16 @@
 #include <boost/beast/websocket.hpp>
 #include <CLI/CLI.hpp>
 
+#include "common/proc_stats.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using tandem::bench::ProcessSample;
+using tandem::bench::sample_process;
 
 namespace {
 
@@ -234,50 +238,6 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
   http::response<http::string_body> response_;
   beast::flat_buffer buffer_;
 };
-
-struct ProcessSample {
-  double cpu_s = 0;       // user + system time
-  long rss_kb = 0;
-  double run_wait_s = 0;  // time its threads were runnable but waiting for a CPU
-};
-
-// Sums the run-queue wait of every thread (second field of schedstat, ns).
-double run_queue_wait_s(int pid) {
-  double total = 0;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream schedstat(task.path() / "schedstat");
-    double on_cpu = 0;
-    double waiting = 0;
-    if (schedstat >> on_cpu >> waiting) total += waiting / 1e9;
-  }
-  return total;
-}
-
-ProcessSample sample_process(int pid) {
-  ProcessSample s;
-  if (pid <= 0) return s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), {});
-  std::size_t close = content.rfind(')');
-  if (close != std::string::npos) {
-    std::istringstream rest(content.substr(close + 2));
-    std::string field;
-    std::vector<std::string> fields;
-    while (rest >> field) fields.push_back(field);
-    if (fields.size() > 13) {
-      double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-      s.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-    }
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
-  }
-  s.run_wait_s = run_queue_wait_s(pid);
-  return s;
-}
 
 void run_for(asio::io_context& io, std::chrono::milliseconds span) {
   io.restart();
