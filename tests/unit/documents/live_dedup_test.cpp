@@ -3,6 +3,7 @@
 // restart when only the op log knows what was committed.
 #include <future>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,14 +25,18 @@ class LiveDedupTest : public storage::testing::StoreTest {
     start_live();
   }
 
+  // The store goes first: closing it joins the writer thread, which may
+  // still be running a pipeline's completion after the submitter's reply.
   void TearDown() override {
-    live_.reset();
     StoreTest::TearDown();
+    live_.reset();
+    retired_.clear();
   }
 
-  // A fresh pipeline over the same store, as after a restart.
+  // A fresh pipeline over the same store, as after a restart. The old one
+  // stays alive until TearDown for the same reason.
   void start_live() {
-    live_.reset();
+    if (live_) retired_.push_back(std::move(live_));
     LiveOptions options;
     options.recent_ops = 2;  // so most resubmissions miss the in-memory window
     live_ = std::make_unique<LiveDocuments>(*store_, io_, options, nullptr);
@@ -47,6 +52,7 @@ class LiveDedupTest : public storage::testing::StoreTest {
 
   boost::asio::io_context io_;
   std::unique_ptr<LiveDocuments> live_;
+  std::vector<std::unique_ptr<LiveDocuments>> retired_;
 };
 
 TEST_F(LiveDedupTest, ResubmissionBeyondWindowIsDuplicate) {
