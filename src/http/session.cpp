@@ -17,6 +17,9 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// Bounds on what a rejected request may still send before the socket closes.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kMaxLingerBytes = 64 * 1024 * 1024;
 
 // Converts Beast's request into the handler view: path, decoded query, the
 // headers handlers read, and the body.
@@ -139,6 +142,7 @@ void Session::reject_unreadable(beast::error_code ec) {
   }
   spdlog::debug("connection {}: rejected request: {}", id_, ec.message());
   idle_ = false;
+  linger_ = true;
   write(error_response(error), 11, false, "unreadable", "-", std::chrono::steady_clock::now());
 }
 
@@ -199,12 +203,36 @@ void Session::write(Response response, unsigned version, bool keep_alive, std::s
   stream_.expires_after(server_.options().idle_timeout);
   bhttp::async_write(stream_, *message,
                      [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                       if (!ec && self->linger_) {
+                         self->linger_close();
+                         return;
+                       }
                        if (ec || !message->keep_alive()) {
                          self->close();
                          return;
                        }
                        self->read_request();
                      });
+}
+
+void Session::linger_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLingerTime);
+  drain_buffer_.resize(16 * 1024);
+  drain();
+}
+
+void Session::drain() {
+  stream_.async_read_some(boost::asio::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t size) {
+                            self->drained_bytes_ += size;
+                            if (ec || self->drained_bytes_ > kMaxLingerBytes) {
+                              self->close();
+                              return;
+                            }
+                            self->drain();
+                          });
 }
 
 void Session::close() {

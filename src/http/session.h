@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -36,6 +37,11 @@ class Session : public std::enable_shared_from_this<Session> {
              std::chrono::steady_clock::time_point started);
   void reject_unreadable(boost::beast::error_code ec);
   void close();
+  // Closes after reading and discarding what the client still sends, for a
+  // bounded time and size, so that the client reads the error response
+  // instead of a reset from closing a socket with unread data.
+  void linger_close();
+  void drain();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -43,6 +49,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Server& server_;
   std::uint64_t id_ = 0;
   bool idle_ = true;  // only touched on the connection's strand
+  bool linger_ = false;  // close with linger_close() after the response
+  std::vector<char> drain_buffer_;  // allocated only while lingering
+  std::size_t drained_bytes_ = 0;
 };
 
 }  // namespace tandem::http
