@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include <pthread.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +13,7 @@ namespace tandem::storage::sqlite {
 
 Writer::Writer(std::unique_ptr<Connection> connection, WriterOptions options)
     : connection_(std::move(connection)), options_(std::move(options)) {
+  completer_ = std::thread([this] { complete_loop(); });
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -53,9 +56,21 @@ void Writer::stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+
+  // The writer has handed off its last batch; the completer drains the rest.
+  {
+    std::lock_guard lock(finished_mutex_);
+    writer_stopped_ = true;
+  }
+  has_finished_.notify_all();
+  if (completer_.joinable()) {
+    completer_.join();
+  }
 }
 
 void Writer::loop() {
+  // Named so that `top -H` and perf show the single writer on its own.
+  pthread_setname_np(pthread_self(), "tandem-writer");
   for (;;) {
     std::vector<Job> batch = take_batch();
     if (batch.empty()) {
@@ -124,12 +139,7 @@ void Writer::run_batch(std::vector<Job>& batch) {
     options_.on_commit(std::chrono::steady_clock::now() - started, batch.size());
   }
 
-  // Completions publish; one scope lets each connection send what the whole
-  // group commit produced for it in one write.
-  core::DeferredScope one_write_per_connection;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    complete(batch[i], results[i]);
-  }
+  hand_off(std::move(batch), std::move(results));
 }
 
 bool Writer::run_jobs(std::vector<Job>& batch, std::vector<Status>& results,
@@ -187,8 +197,37 @@ Status Writer::run_one(Job& job) {
 }
 
 void Writer::abandon_batch(std::vector<Job>& batch, const Error& error) {
-  for (Job& job : batch) {
-    complete(job, std::unexpected(error));
+  std::vector<Status> results(batch.size(), Status(std::unexpected(error)));
+  hand_off(std::move(batch), std::move(results));
+}
+
+void Writer::hand_off(std::vector<Job> jobs, std::vector<Status> results) {
+  std::unique_lock lock(finished_mutex_);
+  finished_space_.wait(lock, [this] { return finished_.size() < kMaxFinishedBatches; });
+  finished_.push_back(Finished{std::move(jobs), std::move(results)});
+  lock.unlock();
+  has_finished_.notify_one();
+}
+
+void Writer::complete_loop() {
+  pthread_setname_np(pthread_self(), "tandem-complete");
+  for (;;) {
+    std::unique_lock lock(finished_mutex_);
+    has_finished_.wait(lock, [this] { return writer_stopped_ || !finished_.empty(); });
+    if (finished_.empty()) {
+      return;  // the writer stopped and everything is completed
+    }
+    Finished batch = std::move(finished_.front());
+    finished_.pop_front();
+    lock.unlock();
+    finished_space_.notify_one();
+
+    // Completions publish; one scope lets each connection send what the
+    // whole group commit produced for it in one write.
+    core::DeferredScope one_write_per_connection;
+    for (std::size_t i = 0; i < batch.jobs.size(); ++i) {
+      complete(batch.jobs[i], batch.results[i]);
+    }
   }
 }
 

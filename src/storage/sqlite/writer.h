@@ -20,8 +20,9 @@
 // statements on the Connection it is given (it runs on the writer thread, in
 // a transaction that it must not commit or roll back itself), and either wait
 // on the returned future or pass a completion callback. Completion callbacks
-// run on the writer thread after the commit is durable, so they must be short
-// and must not wait for another write (hand work to another thread instead).
+// run after the commit is durable on one completion thread, in submit order,
+// while the writer already runs the next batch. They should be short, since
+// a slow one delays every later completion.
 #pragma once
 
 #include <chrono>
@@ -111,6 +112,16 @@ class Writer {
   void make_sticky(const Error& error);
   Error sticky_error() const;
   static void complete(Job& job, const Status& status);
+  // Queues a finished batch for the completion thread. Blocks while
+  // kMaxFinishedBatches are waiting, so completions cannot fall far behind.
+  void hand_off(std::vector<Job> jobs, std::vector<Status> results);
+  void complete_loop();
+
+  struct Finished {
+    std::vector<Job> jobs;
+    std::vector<Status> results;
+  };
+  static constexpr std::size_t kMaxFinishedBatches = 4;
 
   std::unique_ptr<Connection> connection_;  // used only by the thread
   WriterOptions options_;
@@ -122,6 +133,13 @@ class Writer {
   bool stopping_ = false;             // guarded by mutex_
   std::optional<Error> sticky_;       // guarded by mutex_
   std::thread thread_;
+
+  std::mutex finished_mutex_;
+  std::condition_variable has_finished_;
+  std::condition_variable finished_space_;
+  std::deque<Finished> finished_;  // guarded by finished_mutex_
+  bool writer_stopped_ = false;    // guarded by finished_mutex_
+  std::thread completer_;
 };
 
 }  // namespace tandem::storage::sqlite
