@@ -121,12 +121,14 @@ Status insert_op(Connection& connection, const OpRecord& op) {
 }
 
 // Sets the new version and author, and moves the document (and its tag rows)
-// to update position `rev` in the newest-first listings.
-Status advance_document(Connection& connection, const OpRecord& op, std::int64_t updated_at,
-                        std::int64_t rev) {
+// to update position `rev` in the newest-first listings. Returns false, and
+// changes nothing, unless the document is live and at the version before
+// `op`: the UPDATE's condition is the op's version check.
+Result<bool> advance_document(Connection& connection, const OpRecord& op, std::int64_t updated_at,
+                              std::int64_t rev) {
   auto update = connection.prepare(
       "UPDATE documents SET version = ?2, last_edited_by = ?3, updated_at = ?4, rev = ?5 "
-      "WHERE id = ?1");
+      "WHERE id = ?1 AND version = ?2 - 1 AND deleted_at IS NULL");
   if (!update) {
     return std::unexpected(update.error());
   }
@@ -137,13 +139,36 @@ Status advance_document(Connection& connection, const OpRecord& op, std::int64_t
                        .bind(5, rev)
                        .run();
   if (!updated) {
-    return updated;
+    return std::unexpected(updated.error());
   }
+  if (sqlite3_changes(connection.handle()) == 0) {
+    return false;
+  }
+
   auto tags = connection.prepare("UPDATE document_tags SET rev = ?2 WHERE document_id = ?1");
   if (!tags) {
     return std::unexpected(tags.error());
   }
-  return tags->bind(1, op.document_id).bind(2, rev).run();
+  Status moved = tags->bind(1, op.document_id).bind(2, rev).run();
+  if (!moved) {
+    return std::unexpected(moved.error());
+  }
+  return true;
+}
+
+// The error for an op whose document advance_document did not match:
+// not_found, or version_conflict with the current version.
+Status explain_not_advanced(Connection& connection, const OpRecord& op) {
+  Result<std::int64_t> current = require_live_version(connection, op.document_id);
+  if (!current) {
+    return std::unexpected(current.error());
+  }
+  Status checked = check_next_version(op, *current);
+  if (!checked) {
+    return checked;
+  }
+  return fail(ErrorCode::internal,
+              fmt::format("document {} did not advance to version {}", op.document_id, op.version));
 }
 
 Status validate_range(std::int64_t from_version, std::int64_t to_version, int limit) {
@@ -220,28 +245,28 @@ void SqliteStore::commit_op(OpCommit commit, std::function<void(const Status&)> 
 
 Status SqliteStore::write_op(Connection& connection, const OpCommit& commit) {
   const OpRecord& op = commit.op;
-  Result<std::int64_t> current = require_live_version(connection, op.document_id);
-  if (!current) {
-    return std::unexpected(current.error());
+
+  // The advance comes first because its UPDATE also checks that the
+  // document is live and at the previous version, which saves a read per op.
+  Result<bool> advanced =
+      advance_document(connection, op, monotonic_updated_at(op.created_at), next_sequence());
+  if (!advanced) {
+    return std::unexpected(advanced.error());
   }
-  Status checked = check_next_version(op, *current);
-  if (!checked) {
-    return checked;
+  if (!*advanced) {
+    return explain_not_advanced(connection, op);
   }
 
   // The search index keeps its row (and rowid) until reindex_document.
   // A logged (client_id, seq) fails the UNIQUE constraint; only then is the
-  // op looked up, to name the version it produced.
+  // op looked up, to name the version it produced. The writer's savepoint
+  // undoes the advance when any step here fails.
   Status written = insert_op(connection, op);
   if (!written && sqlite3_extended_errcode(connection.handle()) == SQLITE_CONSTRAINT_UNIQUE) {
     Status logged = check_not_logged(connection, op);
     if (!logged) {
       return logged;
     }
-  }
-  if (written) {
-    written = advance_document(connection, op, monotonic_updated_at(op.created_at),
-                               next_sequence());
   }
   if (written && commit.snapshot_json) {
     written = insert_snapshot(connection, op.document_id, Snapshot{op.version, *commit.snapshot_json});
