@@ -192,6 +192,10 @@ int run_server(config::Config config) {
   service.attach_live(&live);
   shared_engine->set_history_source("doc", std::make_shared<OpLogHistory>(**store, live, *epoch));
   add_document_rpc(*shared_engine, service);
+  shared_engine->set_presence_listener(
+      [engine = shared_engine.get()](std::string_view channel, const realtime::ClientInfo& info, bool joined) {
+        publish_presence_change(*engine, channel, info, joined);
+      });
 
   Router router;
   RestContext context{service, **store, metrics, *secret, config.clock_skew_s};

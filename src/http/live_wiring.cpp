@@ -76,6 +76,31 @@ void publish_meta(realtime::Engine& engine, const documents::MetaEvent& event) {
   }
 }
 
+void publish_presence_change(realtime::Engine& engine, std::string_view channel, const realtime::ClientInfo& info,
+                             bool joined) {
+  constexpr std::string_view prefix = "doc:";
+  if (!channel.starts_with(prefix)) return;
+  std::string_view rest = channel.substr(prefix.size());
+  std::size_t colon = rest.find(':');
+  if (colon == std::string_view::npos) return;
+  std::string_view workspace_id = rest.substr(0, colon);
+  std::string_view document_id = rest.substr(colon + 1);
+
+  std::string data = json::serialize(json::object{{"type", "presence"},
+                                                  {"doc_id", document_id},
+                                                  {"user_id", info.user},
+                                                  {"client_id", info.client},
+                                                  {"open", joined}});
+  // Not kept in the workspace channel's short history, where it would push
+  // out the metadata changes that recovery needs.
+  auto published =
+      engine.publish(fmt::format("workspace:{}", workspace_id), std::move(data), {.skip_history = true});
+  if (!published) {
+    spdlog::warn("document {}: publishing a presence change of client {} failed: {}", document_id, info.client,
+                 published.error().message);
+  }
+}
+
 OpLogHistory::OpLogHistory(storage::Store& store, documents::LiveDocuments& live, std::string epoch)
     : store_(store), live_(live), epoch_(std::move(epoch)) {}
 

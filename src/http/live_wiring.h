@@ -51,6 +51,13 @@ std::string meta_publication(const documents::MetaEvent& event);
 // and on the document's channel (not kept: that history is the op log).
 void publish_meta(realtime::Engine& engine, const documents::MetaEvent& event);
 
+// Publishes {type: "presence", doc_id, user_id, client_id, open} on
+// workspace:{ws} when a client's presence in doc:{ws}:{doc} starts or ends,
+// so workspace views see who has which document open without polling.
+// Other channels are ignored. Install with Engine::set_presence_listener.
+void publish_presence_change(realtime::Engine& engine, std::string_view channel, const realtime::ClientInfo& info,
+                             bool joined);
+
 // Maps a domain error to an RPC error reply. The switch is exhaustive, so a
 // new ErrorCode fails to compile until it has a protocol code here.
 realtime::ProtocolError rpc_error(const Error& error);

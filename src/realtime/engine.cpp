@@ -296,14 +296,19 @@ Result<AttachResult> Engine::attach(std::string_view channel, const NamespaceOpt
       deliver_presence_event(*ch, channel, "join", *request.presence);
     }
   }
+  lock.unlock();
+
   if (!stale.empty()) {
-    lock.unlock();
     report_stale(channel, stale);
+  }
+  if (request.presence && presence_listener_) {
+    presence_listener_(channel, *request.presence, true);
   }
   return result;
 }
 
 void Engine::detach(std::string_view channel, const Client* client, std::string_view client_id) {
+  std::optional<ClientInfo> left;
   {
     auto [ch, lock] = lock_channel(channel, false);
     if (!ch) {
@@ -329,9 +334,13 @@ void Engine::detach(std::string_view channel, const Client* client, std::string_
       if (ns != nullptr && ns->join_leave) {
         deliver_presence_event(*ch, channel, "leave", info);
       }
+      left = std::move(info);
     }
   }
   drop_if_empty(channel);
+  if (left && presence_listener_) {
+    presence_listener_(channel, *left, false);
+  }
 }
 
 Result<HistoryResult> Engine::history(std::string_view channel, const NamespaceOptions& ns, HistoryQuery query) {

@@ -87,6 +87,8 @@ class Engine {
  public:
   using Clock = std::function<std::int64_t()>;  // unix milliseconds
   using MessageHandler = std::function<void(const RpcCall&)>;
+  // Told that `info` entered (`joined`) or left the presence of `channel`.
+  using PresenceListener = std::function<void(std::string_view channel, const ClientInfo& info, bool joined)>;
 
   // `authorizer` must not be null. `clock` defaults to the system clock; tests
   // pass a fake one.
@@ -110,6 +112,11 @@ class Engine {
   // the connection with 3508. Call before serving.
   void set_message_handler(MessageHandler handler) { message_handler_ = std::move(handler); }
   const MessageHandler& message_handler() const { return message_handler_; }
+
+  // Sets the listener of presence changes in every channel. It runs after
+  // the channel's lock is released, on the thread that made the change.
+  // Call before serving.
+  void set_presence_listener(PresenceListener listener) { presence_listener_ = std::move(listener); }
 
   // Returns the options of a configured namespace, or nullptr.
   const NamespaceOptions* find_namespace(std::string_view ns) const;
@@ -227,6 +234,7 @@ class Engine {
   std::mutex idempotency_mutex_;  // held across lookup, publish and store
   IdempotencyCache idempotent_results_{kIdempotencyTtlMs, 100'000};
   MessageHandler message_handler_;
+  PresenceListener presence_listener_;
   std::shared_ptr<HistorySource> default_history_;
   std::map<std::string, std::shared_ptr<HistorySource>, std::less<>> history_by_ns_;
   std::array<Shard, kShards> shards_;

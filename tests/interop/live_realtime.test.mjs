@@ -141,6 +141,33 @@ test('presence lists the viewers of each document', async () => {
   assert.equal(outsider.status, 403);
 });
 
+test('opening a document is announced on the workspace channel', async () => {
+  const watcher = connect('alice');
+  const { sub: workspace } = await subscribe(watcher, `workspace:${ws}`);
+  const changes = [];
+  workspace.on('publication', (p) => { if (p.data.type === 'presence') changes.push(p.data); });
+
+  const bob = connect('bob');
+  const { sub } = await subscribe(bob, `doc:${ws}:${docId}`);
+  await until(async () => changes.some((c) => c.user_id === 'bob' && c.open), 5000, 'bob opening the document');
+  const opened = changes.find((c) => c.user_id === 'bob' && c.open);
+  assert.equal(opened.doc_id, docId);
+  assert.equal(typeof opened.client_id, 'string');
+  assert.ok(opened.client_id.length > 0);
+
+  sub.unsubscribe();
+  await until(async () => changes.some((c) => c.user_id === 'bob' && !c.open), 5000, 'bob closing the document');
+  const closed = changes.find((c) => c.user_id === 'bob' && !c.open);
+  assert.equal(closed.doc_id, docId);
+  assert.equal(closed.client_id, opened.client_id);
+
+  // Presence changes are not kept in the workspace channel's history.
+  const history = await workspace.history({ limit: 100 });
+  assert.equal(history.publications.some((p) => p.data.type === 'presence'), false);
+  bob.disconnect();
+  watcher.disconnect();
+});
+
 test('cursors travel between members', async () => {
   const bob = connect('bob');
   const vera = connect('vera');
@@ -193,7 +220,7 @@ test('metadata changes reach the workspace and document channels', async () => {
   const { sub: docSub } = await subscribe(viewer, `doc:${ws}:${docId}`);
   const onWorkspace = [];
   const onDocument = [];
-  workspaceSub.on('publication', (p) => onWorkspace.push(p.data));
+  workspaceSub.on('publication', (p) => { if (p.data.type === 'meta') onWorkspace.push(p.data); });
   docSub.on('publication', (p) => onDocument.push(p.data));
 
   const bob = client(server, 'bob');

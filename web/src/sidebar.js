@@ -2,14 +2,12 @@
 // online with the page each person has open.
 //
 // Online people come from presence on workspace:{ws}; the page each has
-// open comes from GET /v1/workspaces/{ws}/presence, read again when someone
-// joins or leaves the workspace channel and when the list of pages changes.
-// NOTE: opening a document publishes nothing on workspace:{ws}, so the page
-// also polls every few seconds; an event there would make this live.
+// open comes from GET /v1/workspaces/{ws}/presence, read again when the
+// server announces on workspace:{ws} that someone opened or closed a page
+// ({type: "presence"}), when someone joins or leaves the workspace channel,
+// and when the list of pages changes.
 import { debounce, h, timeAgo } from './dom.js';
 import { avatar } from './people.js';
-
-const PRESENCE_POLL_MS = 5000;
 
 export class Sidebar {
   constructor({ app }) {
@@ -37,6 +35,8 @@ export class Sidebar {
       if (ctx.data?.type === 'meta') {
         this.refreshSoon();
         this.presenceSoon();
+      } else if (ctx.data?.type === 'presence') {
+        this.presenceSoon();
       }
     });
     this.sub.on('subscribed', async () => {
@@ -59,13 +59,9 @@ export class Sidebar {
       this.presenceSoon();
     });
     this.sub.subscribe();
-    this.timer = setInterval(() => {
-      if (document.visibilityState === 'visible' && this.app.client.state === 'connected') this.loadPresence();
-    }, PRESENCE_POLL_MS);
   }
 
   stop() {
-    clearInterval(this.timer);
     this.refreshSoon.cancel();
     this.presenceSoon.cancel();
     if (this.sub) {
