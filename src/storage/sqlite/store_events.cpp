@@ -27,15 +27,22 @@ constexpr std::string_view kDeadLetterColumns =
     "id, queue, event_id, topic, workspace_id, payload, created_at, attempts, first_attempt_at, "
     "last_attempt_at, dead_at, last_error";
 
+// The event in columns 2 to 6, which messages and dead letters share.
+OutboxEvent read_event(const Statement& row) {
+  OutboxEvent event;
+  event.id = row.text(2);
+  event.topic = row.text(3);
+  event.workspace_id = row.text(4);
+  event.payload_json = row.text(5);
+  event.created_at = row.integer(6);
+  return event;
+}
+
 QueuedMessage read_message(const Statement& row) {
   QueuedMessage message;
   message.id = row.integer(0);
   message.queue = row.text(1);
-  message.event.id = row.text(2);
-  message.event.topic = row.text(3);
-  message.event.workspace_id = row.text(4);
-  message.event.payload_json = row.text(5);
-  message.event.created_at = row.integer(6);
+  message.event = read_event(row);
   message.attempts = static_cast<int>(row.integer(7));
   message.next_attempt_at = row.integer(8);
   message.first_attempt_at = row.integer(9);
@@ -48,11 +55,7 @@ DeadLetter read_dead_letter(const Statement& row) {
   DeadLetter letter;
   letter.id = row.integer(0);
   letter.queue = row.text(1);
-  letter.event.id = row.text(2);
-  letter.event.topic = row.text(3);
-  letter.event.workspace_id = row.text(4);
-  letter.event.payload_json = row.text(5);
-  letter.event.created_at = row.integer(6);
+  letter.event = read_event(row);
   letter.attempts = static_cast<int>(row.integer(7));
   letter.first_attempt_at = row.integer(8);
   letter.last_attempt_at = row.integer(9);
