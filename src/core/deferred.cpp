@@ -29,12 +29,8 @@ DeferredScope::~DeferredScope() {
   --open_scopes;
 }
 
-void defer(std::function<void()> work) {
-  if (open_scopes == 0) {
-    work();
-    return;
-  }
-  queued.push_back(std::move(work));
-}
+bool deferred_scope_open() { return open_scopes > 0; }
+
+void queue_deferred(std::function<void()> work) { queued.push_back(std::move(work)); }
 
 }  // namespace tandem::core

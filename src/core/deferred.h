@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <utility>
 
 namespace tandem::core {
 
@@ -19,8 +20,23 @@ class DeferredScope {
   DeferredScope& operator=(const DeferredScope&) = delete;
 };
 
+// True while a DeferredScope is open on this thread.
+bool deferred_scope_open();
+
+// Queues `work` for the end of this thread's outermost DeferredScope, which
+// must be open.
+void queue_deferred(std::function<void()> work);
+
 // Runs `work` when this thread's outermost DeferredScope closes, or at once
-// when none is open. `work` must not throw.
-void defer(std::function<void()> work);
+// when none is open, without wrapping it in a std::function then. `work`
+// must not throw.
+template <class Work>
+void defer(Work&& work) {
+  if (!deferred_scope_open()) {
+    work();
+    return;
+  }
+  queue_deferred(std::function<void()>(std::forward<Work>(work)));
+}
 
 }  // namespace tandem::core
