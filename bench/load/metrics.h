@@ -1,4 +1,4 @@
-// What a run measures: latency samples stamped with the moment they were
+// Measurements of a run: latency samples stamped with the moment they were
 // taken (for percentiles over time), errors by kind, server and connection
 // figures sampled every second, and the kill moments of chaos mode.
 #pragma once

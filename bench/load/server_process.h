@@ -31,7 +31,7 @@ class ServerProcess {
   // error message, or "" on success; then poll_port() finds the port.
   std::string spawn();
 
-  // Returns the port once the log says the server listens, else 0. Fails
+  // Returns the port once the log shows that the server listens, else 0. Fails
   // (returns -1) when the process has exited.
   int poll_port();
 

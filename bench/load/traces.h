@@ -24,7 +24,7 @@ struct Trace {
 
 // Reads every *.json.gz trace in `dir` except the *.ascii variants, at most
 // `max_keys` keystrokes each. Throws std::runtime_error naming the file when
-// one cannot be read, or when the folder holds none.
+// one cannot be read, or when the folder contains none.
 std::vector<Trace> load_traces(const std::string& dir, std::size_t max_keys);
 
 // Returns the default traces folder: $TANDEM_TRACES_DIR, else

@@ -68,7 +68,7 @@ class User : public std::enable_shared_from_this<User> {
 
  private:
   // One connection: its socket, outgoing queue and read buffer live as long
-  // as a callback holds it, so a dropped connection's late callbacks are safe.
+  // as a callback references it, so a dropped connection's late callbacks are safe.
   struct Connection {
     explicit Connection(boost::asio::io_context& io) : ws(io) {}
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws;

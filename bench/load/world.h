@@ -112,7 +112,7 @@ struct World {
 // The content every load document starts with.
 boost::json::value initial_content();
 
-// What identifies a notification: its kind ("mention", "assign" or "" for
+// The identity of a notification: its kind ("mention", "assign" or "" for
 // another type), document, version and event id.
 struct NoticeRef {
   std::string type;

@@ -55,7 +55,7 @@ struct Config {
   int notify_prefetch = 8;                    // deliveries in flight per queue
   int notify_max_attempts = 5;                // attempts before a dead letter
   std::int64_t notify_backoff_base_ms = 1000;   // first retry delay, milliseconds
-  std::int64_t notify_backoff_max_ms = 300000;  // longest retry delay, milliseconds
+  std::int64_t notify_backoff_max_ms = 300000;  // maximum retry delay, milliseconds
   bool notify_email_default = true;           // email on for users without a setting
   std::string smtp_host;                      // empty: email off
   int smtp_port = 25;

@@ -443,7 +443,7 @@ void LiveDocuments::submit(const Caller& caller, SubmitRequest request, SubmitDo
   live->recent.push_back(*entry);
   live->recent_by_key[idempotency_key(request.client_id, request.seq)] = *entry;
   // Absent means not loaded yet: the next lookup reads the log, which by
-  // then holds this op or still has it in `recent`.
+  // then contains this op or still has it in `recent`.
   if (auto known = live->max_seq_by_client.find(request.client_id); known != live->max_seq_by_client.end()) {
     known->second = std::max(known->second, request.seq);
   }

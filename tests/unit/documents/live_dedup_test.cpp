@@ -1,6 +1,6 @@
 // Deduplication by (client_id, seq) in the live commit pipeline, against a
 // real SQLite store: inside the in-memory window, beyond it, and after a
-// restart when only the op log knows what was committed.
+// restart when only the op log records what was committed.
 #include <future>
 #include <thread>
 #include <vector>

@@ -104,7 +104,8 @@ TEST_F(EventsTest, RetryDelaysThenDeadLetters) {
   EXPECT_EQ(later[0].last_error, "HTTP 500");
   EXPECT_EQ(later[0].first_attempt_at, 10000);
   auto next = store_->next_due("push");
-  ASSERT_TRUE(next && *next);
+  ASSERT_TRUE(next);
+  ASSERT_TRUE(next->has_value());
   EXPECT_EQ(**next, 20000);
   auto depth = store_->queue_depth("push", 15000);
   ASSERT_TRUE(depth);
