@@ -180,23 +180,20 @@ void submit(documents::Service& service, const realtime::RpcCall& call, realtime
   if (!params) return done(std::unexpected(rpc_error(params.error())));
   auto document_id = required_string(*params, "doc_id");
   if (!document_id) return done(std::unexpected(rpc_error(document_id.error())));
-  if (auto allowed = service.check_can_edit({call.user, "", ""}, *document_id); !allowed) {
-    return done(std::unexpected(rpc_error(allowed.error())));
-  }
-  auto version = required_integer(*params, "version", 0, INT64_MAX);
-  if (!version) return done(std::unexpected(rpc_error(version.error())));
-  auto client_id = required_string(*params, "client_id");
-  if (!client_id) return done(std::unexpected(rpc_error(client_id.error())));
-  auto seq = required_integer(*params, "seq", 0, INT64_MAX);
-  if (!seq) return done(std::unexpected(rpc_error(seq.error())));
-  const json::value* op = params->if_contains("op");
-  if (op == nullptr) {
-    return done(std::unexpected(rpc_error({ErrorCode::invalid_request, "missing field 'op'", std::nullopt})));
+
+  // Access errors come before input errors. submit_op checks access itself,
+  // so a well-formed submit is authorized once; only a malformed one is
+  // checked here first, to report the access error if there is one.
+  documents::Caller caller{call.user, "", ""};
+  auto request = read_submit_fields(*params, *document_id);
+  if (!request) {
+    if (auto allowed = service.check_can_edit(caller, *document_id); !allowed) {
+      return done(std::unexpected(rpc_error(allowed.error())));
+    }
+    return done(std::unexpected(rpc_error(request.error())));
   }
 
-  documents::Caller caller{call.user, "", ""};
-  documents::SubmitRequest request{std::move(*document_id), *version, *op, std::move(*client_id), *seq};
-  service.submit_op(caller, std::move(request), [done](Result<documents::SubmitResult> result) {
+  service.submit_op(caller, std::move(*request), [done](Result<documents::SubmitResult> result) {
     if (!result) return done(std::unexpected(rpc_error(result.error())));
     done(fmt::format(R"({{"version":{},"op":{}}})", result->version, result->op_json));
   });

@@ -199,4 +199,16 @@ json::object op_record_json(const storage::OpRecord& record) {
           {"created_at", format_rfc3339(record.created_at)}};
 }
 
+Result<documents::SubmitRequest> read_submit_fields(const boost::json::object& fields, std::string document_id) {
+  auto version = required_integer(fields, "version", 0, INT64_MAX);
+  if (!version) return std::unexpected(version.error());
+  auto client_id = required_string(fields, "client_id");
+  if (!client_id) return std::unexpected(client_id.error());
+  auto seq = required_integer(fields, "seq", 0, INT64_MAX);
+  if (!seq) return std::unexpected(seq.error());
+  const boost::json::value* op = fields.if_contains("op");
+  if (op == nullptr) return fail(ErrorCode::invalid_request, "missing field 'op'");
+  return documents::SubmitRequest{std::move(document_id), *version, *op, std::move(*client_id), *seq};
+}
+
 }  // namespace tandem::http

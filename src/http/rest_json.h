@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "core/error.h"
+#include "documents/live.h"
 #include "storage/records.h"
 
 namespace tandem::http {
@@ -35,6 +36,10 @@ Result<std::int64_t> required_integer(const boost::json::object& object, std::st
 // Reads an integer query value in [min, max]; `fallback` when absent.
 Result<std::int64_t> integer_query(std::optional<std::string_view> text, std::string_view name,
                                    std::int64_t min, std::int64_t max, std::int64_t fallback);
+
+// Reads the fields of an op submission (`version`, `op`, `client_id`, `seq`)
+// for `document_id`; the first missing or invalid field is the error.
+Result<documents::SubmitRequest> read_submit_fields(const boost::json::object& fields, std::string document_id);
 
 boost::json::object workspace_json(const storage::WorkspaceMembership& membership);
 boost::json::object member_json(const storage::Member& member);

@@ -203,22 +203,18 @@ Response submit_response(const Result<documents::SubmitResult>& result) {
 
 void submit_op(Request& request, const documents::Caller& caller, RestContext& context, Respond respond) {
   // Access errors come before input errors: 404, then 403, then 400.
-  if (auto allowed = context.service.check_can_edit(caller, request.params["id"]); !allowed) {
-    return respond(error_response(allowed.error()));
-  }
+  // submit_op checks access itself, so only a malformed body is checked here.
   auto body = parse_object_body(request.body, {"version", "op", "client_id", "seq"});
-  if (!body) return respond(error_response(body.error()));
-  auto version = required_integer(*body, "version", 0, INT64_MAX);
-  if (!version) return respond(error_response(version.error()));
-  auto client_id = required_string(*body, "client_id");
-  if (!client_id) return respond(error_response(client_id.error()));
-  auto seq = required_integer(*body, "seq", 0, INT64_MAX);
-  if (!seq) return respond(error_response(seq.error()));
-  const json::value* op = body->if_contains("op");
-  if (op == nullptr) return respond(error_response({ErrorCode::invalid_request, "missing field 'op'", std::nullopt}));
+  auto submit = body ? read_submit_fields(*body, request.params["id"])
+                     : Result<documents::SubmitRequest>(std::unexpected(body.error()));
+  if (!submit) {
+    if (auto allowed = context.service.check_can_edit(caller, request.params["id"]); !allowed) {
+      return respond(error_response(allowed.error()));
+    }
+    return respond(error_response(submit.error()));
+  }
 
-  documents::SubmitRequest submit{request.params["id"], *version, *op, std::move(*client_id), *seq};
-  context.service.submit_op(caller, std::move(submit), [respond](Result<documents::SubmitResult> result) {
+  context.service.submit_op(caller, std::move(*submit), [respond](Result<documents::SubmitResult> result) {
     respond(submit_response(result));
   });
 }

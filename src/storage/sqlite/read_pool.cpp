@@ -20,6 +20,14 @@ Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::string& path, int si
   return pool;
 }
 
+Status ReadPool::run_cached(Connection& connection, std::string_view sql) {
+  auto statement = connection.prepare(sql);
+  if (!statement) {
+    return std::unexpected(statement.error());
+  }
+  return statement->run();
+}
+
 ReadPool::Lease::Lease(ReadPool& pool) : pool_(pool) {
   std::unique_lock lock(pool_.mutex_);
   pool_.available_.wait(lock, [this] { return !pool_.idle_.empty(); });

@@ -27,16 +27,20 @@ class ReadPool {
   template <class Function>
   auto with_snapshot(Function&& read) -> decltype(read(std::declval<Connection&>())) {
     Lease lease(*this);
-    Status begun = lease.connection().exec("BEGIN");
+    Status begun = run_cached(lease.connection(), "BEGIN");
     if (!begun) {
       return std::unexpected(begun.error());
     }
     auto result = read(lease.connection());
-    (void)lease.connection().exec("COMMIT");
+    (void)run_cached(lease.connection(), "COMMIT");
     return result;
   }
 
  private:
+  // Runs `sql` through the connection's statement cache: every read opens and
+  // ends a transaction, so parsing BEGIN and COMMIT each time would add up.
+  static Status run_cached(Connection& connection, std::string_view sql);
+
   class Lease {
    public:
     explicit Lease(ReadPool& pool);
