@@ -61,32 +61,98 @@ OpRecord read_op(const Statement& row) {
   return op;
 }
 
+// The highest committed seq of a client on a document and the version it
+// produced, from op_clients.
+struct ClientKey {
+  std::int64_t seq = 0;
+  std::int64_t version = 0;
+};
+
+Result<std::optional<ClientKey>> load_client_key(Connection& connection, std::string_view document_id,
+                                                 std::string_view client_id) {
+  auto query = connection.prepare(
+      "SELECT seq, version FROM op_clients WHERE document_id = ?1 AND client_id = ?2");
+  if (!query) {
+    return std::unexpected(query.error());
+  }
+  Result<bool> row = query->bind(1, document_id).bind(2, client_id).step();
+  if (!row) {
+    return std::unexpected(row.error());
+  }
+  return *row ? std::optional<ClientKey>(ClientKey{query->integer(0), query->integer(1)}) : std::nullopt;
+}
+
+// The op (client_id, seq) produced on the document, if it is still in the
+// log. The newest seq of a client is found at once by its version; an older
+// one by scanning the document's ops below that version.
 Result<std::optional<OpRecord>> load_op(Connection& connection, std::string_view document_id,
                                         std::string_view client_id, std::int64_t seq) {
+  Result<std::optional<ClientKey>> key = load_client_key(connection, document_id, client_id);
+  if (!key) {
+    return std::unexpected(key.error());
+  }
+  if (!key->has_value() || seq > (*key)->seq) {
+    return std::optional<OpRecord>();
+  }
+
   static const std::string sql = fmt::format(
-      "SELECT {} FROM ops WHERE document_id = ?1 AND client_id = ?2 AND seq = ?3", kOpColumns);
+      "SELECT {} FROM ops WHERE document_id = ?1 AND version <= ?2 AND client_id = ?3 AND seq = ?4 "
+      "ORDER BY version DESC LIMIT 1",
+      kOpColumns);
   auto query = connection.prepare(sql);
   if (!query) {
     return std::unexpected(query.error());
   }
-  Result<bool> row = query->bind(1, document_id).bind(2, client_id).bind(3, seq).step();
+  Result<bool> row =
+      query->bind(1, document_id).bind(2, (*key)->version).bind(3, client_id).bind(4, seq).step();
   if (!row) {
     return std::unexpected(row.error());
   }
   return *row ? std::optional<OpRecord>(read_op(*query)) : std::nullopt;
 }
 
-// Fails with invalid_request when (client_id, seq) already produced an op here.
+std::unexpected<Error> already_logged(const OpRecord& op, std::int64_t version) {
+  return fail(ErrorCode::invalid_request,
+              fmt::format("client {} seq {} already committed version {} of document {}; "
+                          "read that op with find_op instead of committing it again",
+                          op.client_id, op.seq, version, op.document_id));
+}
+
+// Records op's seq as its client's highest on the document. Returns false,
+// and changes nothing, when the client already committed this seq or a
+// higher one.
+Result<bool> claim_client_seq(Connection& connection, const OpRecord& op) {
+  auto upsert = connection.prepare(
+      "INSERT INTO op_clients (document_id, client_id, seq, version) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (document_id, client_id) DO UPDATE SET seq = excluded.seq, "
+      "version = excluded.version WHERE excluded.seq > op_clients.seq");
+  if (!upsert) {
+    return std::unexpected(upsert.error());
+  }
+  Status run = upsert->bind(1, op.document_id).bind(2, op.client_id).bind(3, op.seq).bind(4, op.version).run();
+  if (!run) {
+    return std::unexpected(run.error());
+  }
+  return sqlite3_changes(connection.handle()) == 1;
+}
+
+// Fails with invalid_request when (client_id, seq) already produced an op
+// here. The client's newest seq counts as committed even after retention
+// pruned its op, so it can never commit twice.
 Status check_not_logged(Connection& connection, const OpRecord& op) {
+  Result<std::optional<ClientKey>> key = load_client_key(connection, op.document_id, op.client_id);
+  if (!key) {
+    return std::unexpected(key.error());
+  }
+  if (key->has_value() && (*key)->seq == op.seq) {
+    return already_logged(op, (*key)->version);
+  }
   Result<std::optional<OpRecord>> logged = load_op(connection, op.document_id, op.client_id, op.seq);
   if (!logged) {
     return std::unexpected(logged.error());
   }
   if (logged->has_value()) {
-    return fail(ErrorCode::invalid_request,
-                fmt::format("client {} seq {} already committed version {} of document {}; "
-                            "read that op with find_op instead of committing it again",
-                            op.client_id, op.seq, (*logged)->version, op.document_id));
+    return already_logged(op, (*logged)->version);
   }
   return {};
 }
@@ -257,17 +323,21 @@ Status SqliteStore::write_op(Connection& connection, const OpCommit& commit) {
     return explain_not_advanced(connection, op);
   }
 
-  // The search index keeps its row (and rowid) until reindex_document.
-  // A logged (client_id, seq) fails the UNIQUE constraint; only then is the
-  // op looked up, to name the version it produced. The writer's savepoint
-  // undoes the advance when any step here fails.
-  Status written = insert_op(connection, op);
-  if (!written && sqlite3_extended_errcode(connection.handle()) == SQLITE_CONSTRAINT_UNIQUE) {
+  // A seq above the client's highest is new, which settles dedup in one
+  // small write; only a lower or equal seq needs the op log searched. The
+  // writer's savepoint undoes the advance when any step here fails. The
+  // search index keeps its row (and rowid) until reindex_document.
+  Result<bool> newest = claim_client_seq(connection, op);
+  if (!newest) {
+    return std::unexpected(newest.error());
+  }
+  if (!*newest) {
     Status logged = check_not_logged(connection, op);
     if (!logged) {
       return logged;
     }
   }
+  Status written = insert_op(connection, op);
   if (written && commit.snapshot_json) {
     written = insert_snapshot(connection, op.document_id, Snapshot{op.version, *commit.snapshot_json});
   }
@@ -330,18 +400,11 @@ Result<std::optional<OpRecord>> SqliteStore::find_op(std::string_view document_i
 Result<std::optional<std::int64_t>> SqliteStore::max_op_seq(std::string_view document_id,
                                                            std::string_view client_id) {
   return readers_->with_snapshot([&](Connection& connection) -> Result<std::optional<std::int64_t>> {
-    auto query = connection.prepare("SELECT max(seq) FROM ops WHERE document_id = ?1 AND client_id = ?2");
-    if (!query) {
-      return std::unexpected(query.error());
+    Result<std::optional<ClientKey>> key = load_client_key(connection, document_id, client_id);
+    if (!key) {
+      return std::unexpected(key.error());
     }
-    Result<bool> row = query->bind(1, document_id).bind(2, client_id).step();
-    if (!row) {
-      return std::unexpected(row.error());
-    }
-    if (!*row || query->is_null(0)) {
-      return std::optional<std::int64_t>();
-    }
-    return std::optional<std::int64_t>(query->integer(0));
+    return key->has_value() ? std::optional<std::int64_t>((*key)->seq) : std::nullopt;
   });
 }
 

@@ -41,8 +41,8 @@ class MigrationsTest : public StoreTest {
 TEST_F(MigrationsTest, NewFileGetsEveryVersion) {
   open_store();
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
-  EXPECT_EQ(sqlite::latest_schema_version(), 4);
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(sqlite::latest_schema_version(), 5);
 }
 
 TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
@@ -50,7 +50,7 @@ TEST_F(MigrationsTest, ReopenRunsNothingAgain) {
   make_workspace("w1");
   reopen_store();
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
@@ -85,7 +85,7 @@ TEST_F(MigrationsTest, UpgradesExistingFileAndIndexesIt) {
   ASSERT_EQ(page->documents.size(), 2u);
   EXPECT_EQ(page->documents[0].id, "d2");
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST_F(MigrationsTest, UpgradesVersionTwoFileToOpLog) {
@@ -147,7 +147,56 @@ TEST_F(MigrationsTest, UpgradesVersionTwoFileToOpLog) {
   ASSERT_EQ(hits->results.size(), 1u);
   EXPECT_EQ(hits->results[0].id, "d1");
   store_.reset();
-  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(MigrationsTest, UpgradesVersionFourFileToClientKeys) {
+  // A file at schema version 4, whose op log still carried the UNIQUE key:
+  // client c1 committed seqs 3 and 9, client c2 seq 4.
+  {
+    auto connection = raw();
+    ASSERT_TRUE(sqlite::migrate(*connection, 4));
+    ASSERT_TRUE(connection->exec(
+        "INSERT INTO workspaces VALUES ('w1', 'W', 'u1', 1);"
+        "INSERT INTO members VALUES ('w1', 'u1', 3);"
+        "INSERT INTO documents (id, workspace_id, title, version, tags, created_by,"
+        " last_edited_by, created_at, updated_at, rev, search_rowid) VALUES ('d1', 'w1',"
+        " 'Plan', 3, '[]', 'u1', 'u1', 10, 20, 3, 3);"
+        "INSERT INTO document_snapshots (document_id, version, content) VALUES ('d1', 0, '{\"n\":0}');"
+        "INSERT INTO ops VALUES ('d1', 1, '[{\"p\":[\"n\"],\"na\":1}]', 'u1', 'c1', 3, 11);"
+        "INSERT INTO ops VALUES ('d1', 2, '[{\"p\":[\"n\"],\"na\":1}]', 'u1', 'c2', 4, 12);"
+        "INSERT INTO ops VALUES ('d1', 3, '[{\"p\":[\"n\"],\"na\":1}]', 'u1', 'c1', 9, 13);"));
+  }
+
+  open_store();
+  auto c1 = store_->max_op_seq("d1", "c1");
+  ASSERT_TRUE(c1) << c1.error().message;
+  ASSERT_TRUE(c1->has_value());
+  EXPECT_EQ(**c1, 9);
+  auto older = store_->find_op("d1", "c1", 3);
+  ASSERT_TRUE(older) << older.error().message;
+  ASSERT_TRUE(older->has_value());
+  EXPECT_EQ((*older)->version, 1);
+  auto ops = store_->list_ops("d1", 0, 10, 10);
+  ASSERT_TRUE(ops) << ops.error().message;
+  EXPECT_EQ(ops->size(), 3u);
+
+  // Replays of migrated keys are still refused; new seqs commit.
+  for (auto [client, seq] : {std::pair{"c1", 3}, std::pair{"c2", 4}}) {
+    std::promise<Status> replay;
+    store_->commit_op(OpCommit{OpRecord{"d1", 4, R"([{"p":["n"],"na":1}])", "u1", client, seq, 50}, std::nullopt},
+                      [&](const Status& status) { replay.set_value(status); });
+    Status status = replay.get_future().get();
+    ASSERT_FALSE(status) << client;
+    EXPECT_EQ(status.error().code, ErrorCode::invalid_request);
+  }
+  std::promise<Status> fresh;
+  store_->commit_op(OpCommit{OpRecord{"d1", 4, R"([{"p":["n"],"na":1}])", "u1", "c2", 5, 50}, std::nullopt},
+                    [&](const Status& status) { fresh.set_value(status); });
+  Status committed = fresh.get_future().get();
+  ASSERT_TRUE(committed) << committed.error().message;
+  store_.reset();
+  EXPECT_EQ(applied_versions(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST_F(MigrationsTest, RejectsNewerFile) {

@@ -159,6 +159,49 @@ TEST_F(OpsTest, CommitRejectsDuplicateClientSeq) {
   EXPECT_EQ(find("d1").version, 2);
 }
 
+TEST_F(OpsTest, CommitRejectsOlderLoggedSeq) {
+  make_document("w1", "d1", "Doc");
+  commit_ok(op("d1", 1, "c1", 10));
+  commit_ok(op("d1", 2, "c2", 1));
+  commit_ok(op("d1", 3, "c1", 12));
+
+  // seq 10 is below the client's newest (12), so the op log is searched.
+  Status replay = commit(op("d1", 4, "c1", 10));
+  ASSERT_FALSE(replay);
+  EXPECT_EQ(replay.error().code, ErrorCode::invalid_request);
+  EXPECT_NE(replay.error().message.find("client c1 seq 10 already committed version 1"), std::string::npos)
+      << replay.error().message;
+  EXPECT_EQ(find("d1").version, 3);
+
+  // A lower seq that never committed is new, and the newest stays 12.
+  commit_ok(op("d1", 4, "c1", 11));
+  auto newest = store_->max_op_seq("d1", "c1");
+  ASSERT_TRUE(newest);
+  ASSERT_TRUE(newest->has_value());
+  EXPECT_EQ(**newest, 12);
+  auto older = store_->find_op("d1", "c1", 10);
+  ASSERT_TRUE(older);
+  ASSERT_TRUE(older->has_value());
+  EXPECT_EQ((*older)->version, 1);
+  EXPECT_EQ(ops("d1").size(), 4u);
+}
+
+TEST_F(OpsTest, NewestSeqStaysCommittedAfterPruning) {
+  make_document("w1", "d1", "Doc");
+  commit_ok(op("d1", 1, "c1", 1));
+  commit_ok(op("d1", 2, "c2", 1), std::string(R"({"n":2})"));
+  commit_ok(op("d1", 3, "c2", 2));
+  ASSERT_TRUE(store_->prune_history("d1", 2));
+  ASSERT_EQ(ops("d1", 2).size(), 1u);
+
+  // c1's op at version 1 is gone from the log, but its seq is still taken.
+  Status replay = commit(op("d1", 4, "c1", 1));
+  ASSERT_FALSE(replay);
+  EXPECT_NE(replay.error().message.find("client c1 seq 1 already committed version 1"), std::string::npos)
+      << replay.error().message;
+  EXPECT_EQ(find("d1").version, 3);
+}
+
 TEST_F(OpsTest, CommitToMissingOrDeletedDocument) {
   Status missing = commit(op("nope", 1));
   ASSERT_FALSE(missing);
