@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -94,11 +95,7 @@ class Session final : public realtime::Transport, public std::enable_shared_from
   void push(SharedMessage message, bool delivery) {
     switch (queue_.push(std::move(message), delivery)) {
       case realtime::OutgoingQueue::PushResult::start_write:
-        // Deferred to the end of the sender's batch, if it runs one, so that
-        // the messages it queues meanwhile go out in this same write.
-        core::defer([self = shared_from_this()] {
-          asio::post(self->strand_, [self] { self->write_next(); });
-        });
+        wake_writer(shared_from_this());
         break;
       case realtime::OutgoingQueue::PushResult::overflow:
         close(realtime::disconnects::slow());
@@ -108,6 +105,15 @@ class Session final : public realtime::Transport, public std::enable_shared_from
         break;
     }
   }
+
+  // Wakes the writer of `session`. Inside a DeferredScope (a server API
+  // request or a group commit fanning out) the wake-up waits for the end of
+  // the scope, so that the messages queued meanwhile share one write, and
+  // all the scope's wake-ups go to the I/O threads in a few posts rather
+  // than one per connection: posting thousands of handlers one by one made
+  // the I/O threads fight over the scheduler's lock.
+  static void wake_writer(std::shared_ptr<Session> session);
+  static void wake_deferred_writers();
 
   void on_accept(beast::error_code ec) {
     request_ = {};  // the handshake is done with it; free its headers
@@ -329,6 +335,43 @@ class Session final : public realtime::Transport, public std::enable_shared_from
   bool close_sent_ = false;
   std::optional<Disconnect> pending_close_;
 };
+
+// Writers woken on this thread in its open DeferredScope, in wake order.
+thread_local std::vector<std::shared_ptr<Session>> deferred_wakes;
+
+// Wake-ups handed to one I/O thread at a time.
+constexpr std::size_t kWakesPerPost = 64;
+
+void Session::wake_writer(std::shared_ptr<Session> session) {
+  if (!core::deferred_scope_open()) {
+    asio::post(session->strand_, [session] { session->write_next(); });
+    return;
+  }
+  if (deferred_wakes.empty()) {
+    core::queue_deferred([] { wake_deferred_writers(); });
+  }
+  deferred_wakes.push_back(std::move(session));
+}
+
+void Session::wake_deferred_writers() {
+  auto wakes = std::move(deferred_wakes);
+  deferred_wakes.clear();
+
+  // Each post runs on an I/O thread and dispatches to the sessions' strands;
+  // a strand that is idle runs the write there and then, without another
+  // trip through the scheduler.
+  for (std::size_t begin = 0; begin < wakes.size(); begin += kWakesPerPost) {
+    std::size_t end = std::min(wakes.size(), begin + kWakesPerPost);
+    std::vector<std::shared_ptr<Session>> chunk(std::make_move_iterator(wakes.begin() + begin),
+                                                std::make_move_iterator(wakes.begin() + end));
+    auto io = chunk.front()->strand_.get_inner_executor();
+    asio::post(io, [chunk = std::move(chunk)] {
+      for (const auto& session : chunk) {
+        asio::dispatch(session->strand_, [session] { session->write_next(); });
+      }
+    });
+  }
+}
 
 std::string_view host_of_origin(std::string_view origin) {
   std::size_t scheme = origin.find("://");
