@@ -7,7 +7,7 @@
 //
 // Everything runs on one thread so that the other core stays with the server
 // on a 2-core machine. Every phase is bounded in time. Connections connect and
-// subscribe through Beast; once subscribed, their sockets move to a lean
+// subscribe through Beast. Once subscribed, their sockets move to a lean
 // epoll reader (FrameReader), because at 200,000 deliveries per second the
 // generator's own cost per frame sets a floor under the latency it measures.
 #include <algorithm>
@@ -85,7 +85,7 @@ constexpr std::size_t kMaxSamples = 50'000'000;
 
 // Counts one received text message: each '\n'-separated line with a send
 // time ("t") is a delivery. Returns true when a line was a server ping
-// ("{}"), which the caller must answer with a pong.
+// ("{}"), to which the caller must reply with a pong.
 bool count_message(std::string_view text, Stats& stats, std::int64_t received_us) {
   ++stats.frames;
   bool ping = false;
@@ -264,7 +264,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   }
 
   // Reads the connect and subscribe replies. Returns true once the
-  // subscription stands (or failed) and Beast must stop reading.
+  // subscription is in place (or failed) and Beast must stop reading.
   bool on_reply(std::string_view text) {
     std::size_t reply = text.find("\"id\":2");
     if (reply == std::string_view::npos) return false;
@@ -276,8 +276,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       return true;
     }
     ++stats_.connected;
-    // No publication is sent before every subscriber is ready, so Beast holds
-    // no unread bytes of this socket when the reader takes it over.
+    // No publication is sent before every subscriber is ready, so Beast has
+    // no unread bytes of this socket buffered when the reader takes it over.
     reader_.adopt(ws_.next_layer().release());
     on_ready_();
     return true;
@@ -362,8 +362,8 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
   const Options& options_;
   Stats& stats_;
   bool busy_ = false;
-  // Each publication goes to a channel drawn at random, so that every
-  // channel sees independent arrivals. (A round-robin counter per publisher
+  // Each publication goes to a channel drawn at random, so that arrivals on
+  // each channel are independent. (A round-robin counter per publisher
   // kept the publishers in step: they hit the same channel together, which
   // made per-connection bursts that no real workload guarantees.)
   std::minstd_rand random_;

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <system_error>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,7 +41,7 @@ using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_t
 
 // Largest single frame the writer builds from queued messages, bytes.
 constexpr std::size_t kMaxBatchBytes = 256 * 1024;
-// Most pieces one sendmsg takes (IOV_MAX on Linux).
+// Maximum number of buffers in one sendmsg call (IOV_MAX on Linux).
 constexpr std::size_t kMaxIovecs = 1024;
 // How long a close waits behind a stalled write before the socket is shut.
 constexpr auto kCloseWriteTimeout = std::chrono::seconds(5);
@@ -121,10 +122,9 @@ class Session final : public realtime::Transport, public std::enable_shared_from
 
   // Wakes the writer of `session`. Inside a DeferredScope (a server API
   // request or a group commit fanning out) the wake-up waits for the end of
-  // the scope, so that the messages queued meanwhile share one write, and
-  // all the scope's wake-ups go to the I/O threads in a few posts rather
-  // than one per connection: posting thousands of handlers one by one made
-  // the I/O threads fight over the scheduler's lock.
+  // the scope, so the messages queued meanwhile share one write. The
+  // scope's wake-ups then reach the I/O threads in a few posts, because one
+  // post per connection made the I/O threads contend for the scheduler's lock.
   static void wake_writer(std::shared_ptr<Session> session);
   static void wake_deferred_writers();
 
@@ -182,13 +182,12 @@ class Session final : public realtime::Transport, public std::enable_shared_from
   // Writes what is queued, one frame per batch, until the queue is empty or
   // the socket is full.
   //
-  // Data frames bypass Beast's asynchronous write: the session builds the
-  // frame header itself and hands header and messages to one non-blocking
-  // sendmsg. At hundreds of thousands of frames per second Beast's composed
-  // write operation and the completion it posts through the strand cost
-  // about as much CPU as the system call. Only when the socket is full does
-  // the rest of the frame wait, copied, for room (see on_control_frame for
-  // why Beast must not write meanwhile).
+  // Data frames bypass Beast's asynchronous write. The session builds the
+  // frame header itself and passes header and messages to one non-blocking
+  // sendmsg, because Beast's composed write and the completion it posts
+  // through the strand cost about as much CPU as the system call (measured
+  // in the fan-out benchmark). When the socket is full, the rest of the frame
+  // is copied and written once there is room (see on_control_frame).
   void write_next() {
     while (!writing_) {
       batch_.clear();
@@ -235,7 +234,7 @@ class Session final : public realtime::Transport, public std::enable_shared_from
       return true;
     }
     if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      write_failed();
+      write_failed(std::error_code(errno, std::generic_category()).message());
       return false;
     }
     keep_unsent(static_cast<std::size_t>(std::max<ssize_t>(sent, 0)));
@@ -274,13 +273,16 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     writing_ = false;
     std::string().swap(unsent_);
     if (ec) {
-      write_failed();
+      write_failed(ec.message());
       return;
     }
     write_next();
   }
 
-  void write_failed() {
+  // Drops the queue and disconnects after a failed write. Peers that vanish
+  // cause these, so they are logged at debug level only.
+  void write_failed(const std::string& cause) {
+    spdlog::debug("realtime: writing to client {} failed: {}", client_id(), cause);
     batch_.clear();
     queue_.close(true);
     if (client_) {
@@ -289,15 +291,15 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     shutdown_socket();
   }
 
-  // Beast answers a ping with a pong, and a peer's close with a close, by
-  // writing on its own. While part of one of the session's frames waits
-  // for room, such a write would land inside that frame, so the connection
-  // is shut instead. Only a peer that sends WebSocket pings (the SDKs do
-  // not) while not reading what it is sent can get there.
+  // Beast replies to a ping with a pong, and to a peer's close with a close,
+  // by writing on its own. While part of a session frame waits for room,
+  // such a write would land inside that frame, so the connection is shut
+  // instead. Only a peer that sends WebSocket pings while it reads nothing
+  // gets here (the centrifuge SDKs send no WebSocket pings).
   void on_control_frame() {
     if (!unsent_.empty()) {
-      spdlog::debug("realtime: client {} sent a control frame while a frame to it was half written; closing",
-                    client_id());
+      spdlog::debug("realtime: client {} sent a control frame while a frame to it was partly written; "
+                    "closing the connection", client_id());
       shutdown_socket();
     }
   }
@@ -455,9 +457,9 @@ void Session::wake_deferred_writers() {
   auto wakes = std::move(deferred_wakes);
   deferred_wakes.clear();
 
-  // Each post runs on an I/O thread and dispatches to the sessions' strands;
-  // a strand that is idle runs the write there and then, without another
-  // trip through the scheduler.
+  // Each post runs on an I/O thread and dispatches to the sessions' strands.
+  // An idle strand runs the write at once, without another trip through the
+  // scheduler.
   for (std::size_t begin = 0; begin < wakes.size(); begin += kWakesPerPost) {
     std::size_t end = std::min(wakes.size(), begin + kWakesPerPost);
     std::vector<std::shared_ptr<Session>> chunk(std::make_move_iterator(wakes.begin() + begin),

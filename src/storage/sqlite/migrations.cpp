@@ -251,8 +251,9 @@ Status create_notification_tables(Connection& connection) {
 // Moves the idempotency key of ops out of the op log. The UNIQUE index on
 // (document_id, client_id, seq) put a second scattered page into every group
 // commit for each document it touched. op_clients keeps one small row per
-// client of a document with its highest committed seq, which is what dedup
-// needs on the hot path; an older seq is found by scanning the document's ops.
+// client of a document with its highest committed seq, which is all that
+// dedup needs on the hot path. An older seq is found by scanning the
+// document's ops.
 Status split_op_keys(Connection& connection) {
   return connection.exec(R"sql(
     CREATE TABLE op_clients (

@@ -323,10 +323,10 @@ Status SqliteStore::write_op(Connection& connection, const OpCommit& commit) {
     return explain_not_advanced(connection, op);
   }
 
-  // A seq above the client's highest is new, which settles dedup in one
-  // small write; only a lower or equal seq needs the op log searched. The
-  // writer's savepoint undoes the advance when any step here fails. The
-  // search index keeps its row (and rowid) until reindex_document.
+  // A seq above the client's highest is new, so dedup costs one small write.
+  // Only a lower or equal seq needs a search of the op log. The writer's
+  // savepoint undoes the advance when any step here fails. The search index
+  // keeps its row (and rowid) until reindex_document.
   Result<bool> newest = claim_client_seq(connection, op);
   if (!newest) {
     return std::unexpected(newest.error());
