@@ -61,6 +61,15 @@ OpRecord read_op(const Statement& row) {
   return op;
 }
 
+// Steps a bound query that selects kOpColumns; the op of its first row.
+Result<std::optional<OpRecord>> read_optional_op(Statement& query) {
+  Result<bool> row = query.step();
+  if (!row) {
+    return std::unexpected(row.error());
+  }
+  return *row ? std::optional<OpRecord>(read_op(query)) : std::nullopt;
+}
+
 // The highest committed seq of a client on a document and the version it
 // produced, from op_clients.
 struct ClientKey {
@@ -83,8 +92,9 @@ Result<std::optional<ClientKey>> load_client_key(Connection& connection, std::st
 }
 
 // The op (client_id, seq) produced on the document, if it is still in the
-// log. The newest seq of a client is found at once by its version; an older
-// one by scanning the document's ops below that version.
+// log. The newest seq of a client is found at once by its version. An older
+// one needs a scan of the document's ops, because a client may commit a
+// lower seq after a higher one.
 Result<std::optional<OpRecord>> load_op(Connection& connection, std::string_view document_id,
                                         std::string_view client_id, std::int64_t seq) {
   Result<std::optional<ClientKey>> key = load_client_key(connection, document_id, client_id);
@@ -95,20 +105,27 @@ Result<std::optional<OpRecord>> load_op(Connection& connection, std::string_view
     return std::optional<OpRecord>();
   }
 
-  static const std::string sql = fmt::format(
-      "SELECT {} FROM ops WHERE document_id = ?1 AND version <= ?2 AND client_id = ?3 AND seq = ?4 "
-      "ORDER BY version DESC LIMIT 1",
+  if (seq == (*key)->seq) {
+    static const std::string by_version = fmt::format(
+        "SELECT {} FROM ops WHERE document_id = ?1 AND version = ?2 AND client_id = ?3 AND seq = ?4",
+        kOpColumns);
+    auto query = connection.prepare(by_version);
+    if (!query) {
+      return std::unexpected(query.error());
+    }
+    query->bind(1, document_id).bind(2, (*key)->version).bind(3, client_id).bind(4, seq);
+    return read_optional_op(*query);
+  }
+
+  static const std::string by_scan = fmt::format(
+      "SELECT {} FROM ops WHERE document_id = ?1 AND client_id = ?2 AND seq = ?3 ORDER BY version DESC LIMIT 1",
       kOpColumns);
-  auto query = connection.prepare(sql);
+  auto query = connection.prepare(by_scan);
   if (!query) {
     return std::unexpected(query.error());
   }
-  Result<bool> row =
-      query->bind(1, document_id).bind(2, (*key)->version).bind(3, client_id).bind(4, seq).step();
-  if (!row) {
-    return std::unexpected(row.error());
-  }
-  return *row ? std::optional<OpRecord>(read_op(*query)) : std::nullopt;
+  query->bind(1, document_id).bind(2, client_id).bind(3, seq);
+  return read_optional_op(*query);
 }
 
 std::unexpected<Error> already_logged(const OpRecord& op, std::int64_t version) {

@@ -183,6 +183,17 @@ TEST_F(OpsTest, CommitRejectsOlderLoggedSeq) {
   ASSERT_TRUE(older);
   ASSERT_TRUE(older->has_value());
   EXPECT_EQ((*older)->version, 1);
+
+  // seq 11 committed after seq 12, at a higher version: still found.
+  auto late = store_->find_op("d1", "c1", 11);
+  ASSERT_TRUE(late);
+  ASSERT_TRUE(late->has_value());
+  EXPECT_EQ((*late)->version, 4);
+  Status late_replay = commit(op("d1", 5, "c1", 11));
+  ASSERT_FALSE(late_replay);
+  EXPECT_NE(late_replay.error().message.find("client c1 seq 11 already committed version 4"), std::string::npos)
+      << late_replay.error().message;
+  EXPECT_EQ(find("d1").version, 4);
   EXPECT_EQ(ops("d1").size(), 4u);
 }
 
