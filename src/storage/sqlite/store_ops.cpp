@@ -61,7 +61,8 @@ OpRecord read_op(const Statement& row) {
   return op;
 }
 
-// Steps a bound query that selects kOpColumns; the op of its first row.
+// Steps a bound query that selects kOpColumns and returns the op of its
+// first row, if there is one.
 Result<std::optional<OpRecord>> read_optional_op(Statement& query) {
   Result<bool> row = query.step();
   if (!row) {
