@@ -192,6 +192,7 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     while (!writing_) {
       batch_.clear();
       if (!queue_.take(batch_, kMaxBatchBytes)) {
+        release_write_buffers();
         if (pending_close_) {
           send_close();
         }
@@ -239,6 +240,19 @@ class Session final : public realtime::Transport, public std::enable_shared_from
     }
     keep_unsent(static_cast<std::size_t>(std::max<ssize_t>(sent, 0)));
     return false;
+  }
+
+  // Frees the buffers a large backlog grew, once the queue is empty, so
+  // that a connection that caught up once does not keep them while idle.
+  void release_write_buffers() {
+    constexpr std::size_t kKeptEntries = 16;
+    if (batch_.capacity() > kKeptEntries) {
+      std::vector<SharedMessage>().swap(batch_);
+    }
+    if (iovecs_.capacity() > 2 * kKeptEntries) {
+      std::vector<iovec>().swap(iovecs_);
+    }
+    std::string().swap(joined_);
   }
 
   // Joins batch_ into joined_, for batches with more pieces than one
