@@ -182,8 +182,8 @@ void submit(documents::Service& service, const realtime::RpcCall& call, realtime
   if (!document_id) return done(std::unexpected(rpc_error(document_id.error())));
 
   // Access errors come before input errors. submit_op checks access itself,
-  // so a well-formed submit is authorized once; only a malformed one is
-  // checked here first, to report the access error if there is one.
+  // so a well-formed submit is authorized only there. A malformed one is
+  // checked here first, so that an access error wins over the input error.
   documents::Caller caller{call.user, "", ""};
   auto request = read_submit_fields(*params, *document_id);
   if (!request) {

@@ -8,7 +8,7 @@
 
 namespace tandem::http {
 
-// The longest header write_text_frame_header produces, bytes.
+// Maximum length of a header from write_text_frame_header, bytes.
 constexpr std::size_t kMaxFrameHeaderBytes = 10;
 
 // Writes the header of a final, unmasked text frame carrying `payload_bytes`

@@ -184,10 +184,10 @@ class Session final : public realtime::Transport, public std::enable_shared_from
   //
   // Data frames bypass Beast's asynchronous write. The session builds the
   // frame header itself and passes header and messages to one non-blocking
-  // sendmsg, because Beast's composed write and the completion it posts
-  // through the strand cost about as much CPU as the system call (measured
-  // in the fan-out benchmark). When the socket is full, the rest of the frame
-  // is copied and written once there is room (see on_control_frame).
+  // sendmsg. In the fan-out benchmark, Beast's composed write and the
+  // completion it posts through the strand cost about as much CPU as the
+  // system call. When the socket is full, the rest of the frame is copied
+  // and written once there is room (see on_control_frame).
   void write_next() {
     while (!writing_) {
       batch_.clear();
