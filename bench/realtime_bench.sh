@@ -4,7 +4,8 @@
 # Usage: bench/realtime_bench.sh [BUILD_DIR]   (default build/release)
 # Environment: N connections (10000), M subscribers per channel (100),
 # R publications per second (2000), D publish seconds (10), P payload bytes (64),
-# B most publications per API request (500), C publishing HTTP connections (4).
+# B most publications per API request (500), C publishing HTTP connections (4),
+# READER how the generator reads its sockets: uring (default) or epoll.
 set -euo pipefail
 
 build=${1:-build/release}
@@ -15,6 +16,7 @@ D=${D:-10}
 P=${P:-64}
 B=${B:-500}
 C=${C:-4}
+READER=${READER:-uring}
 secret=bench-secret-0123456789
 api_key=bench-api-key
 work=$(mktemp -d)
@@ -35,7 +37,7 @@ wait_port() {
 run_load() {
   "$build/bench/realtime_load" --port "$1" --server-pid "$2" --connections "$N" --channel-size "$M" \
     --rate "$R" --duration "$D" --payload "$P" --max-batch "$B" --publishers "$C" \
-    --token "$token" --api-key "$api_key"
+    --token "$token" --api-key "$api_key" --reader "$READER"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM"

@@ -8,7 +8,7 @@
 // Everything runs on one thread so that the other core stays with the server
 // on a 2-core machine. Every phase is bounded in time. Connections connect and
 // subscribe through Beast. Once subscribed, their sockets move to a lean
-// epoll reader (FrameReader), because at 200,000 deliveries per second the
+// reader (realtime/readers.h), because at 200,000 deliveries per second the
 // generator's own cost per frame sets a floor under the latency it measures.
 #include <algorithm>
 #include <atomic>
@@ -24,7 +24,6 @@
 #include <thread>
 #include <vector>
 
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +34,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/proc_stats.h"
+#include "realtime/readers.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -44,6 +44,10 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using tandem::bench::ProcessSample;
 using tandem::bench::sample_process;
+using tandem::bench::DeliveryStats;
+using tandem::bench::make_socket_reader;
+using tandem::bench::now_us;
+using tandem::bench::SocketReader;
 
 namespace {
 
@@ -63,171 +67,34 @@ struct Options {
   std::string api_key;
   std::string channel_prefix = "bench:c";
   int server_pid = 0;
+  int tick_us = 5000;     // how often publications due so far are sent
+  std::string reader = "uring";  // subscribed sockets: "uring" or "epoll"
+  bool timeline = false;  // print latency percentiles for each second
 };
 
-const Clock::time_point kStart = Clock::now();
-
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - kStart).count();
+// Prints p50/p99/max delivery latency for each second of receipt, so that a
+// tail caused by a burst can be distinguished from one spread over the run.
+void print_timeline(const DeliveryStats& stats) {
+  std::vector<std::vector<std::uint32_t>> by_second;
+  for (std::size_t i = 0; i < stats.latencies_us.size(); ++i) {
+    std::size_t second = stats.latency_second[i];
+    if (by_second.size() <= second) by_second.resize(second + 1);
+    by_second[second].push_back(stats.latencies_us[i]);
+  }
+  for (std::size_t second = 0; second < by_second.size(); ++second) {
+    auto& lat = by_second[second];
+    if (lat.empty()) continue;
+    std::sort(lat.begin(), lat.end());
+    auto at = [&](double p) { return lat[static_cast<std::size_t>(p * static_cast<double>(lat.size() - 1))] / 1000.0; };
+    std::printf("second %2zu: %7zu deliveries, latency ms p50 %.2f  p99 %.2f  max %.2f\n", second, lat.size(), at(0.5),
+                at(0.99), lat.back() / 1000.0);
+  }
 }
-
-struct Stats {
-  std::int64_t connected = 0;
-  std::int64_t failed = 0;
-  std::int64_t closed = 0;
-  std::int64_t deliveries = 0;
-  std::int64_t frames = 0;  // WebSocket messages received (each may hold several)
-  std::int64_t published = 0;
-  std::vector<std::uint32_t> latencies_us;  // bounded below
-};
-
-constexpr std::size_t kMaxSamples = 50'000'000;
-
-// Counts one received text message: each '\n'-separated line with a send
-// time ("t") is a delivery. Returns true when a line was a server ping
-// ("{}"), to which the caller must reply with a pong.
-bool count_message(std::string_view text, Stats& stats, std::int64_t received_us) {
-  ++stats.frames;
-  bool ping = false;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    if (line == "{}") ping = true;
-    std::size_t t = line.find("\"t\":");
-    if (t != std::string_view::npos) {
-      std::int64_t sent_us = std::strtoll(line.data() + t + 4, nullptr, 10);
-      ++stats.deliveries;
-      if (stats.latencies_us.size() < kMaxSamples) {
-        stats.latencies_us.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, received_us - sent_us)));
-      }
-    }
-    if (end == std::string_view::npos) break;
-    pos = end + 1;
-  }
-  return ping;
-}
-
-// Reads server frames of subscribed connections straight from their sockets:
-// one epoll set, one recv per ready socket, WebSocket frames parsed in place.
-// Server frames are unmasked; pongs it sends are masked, as clients must.
-class FrameReader {
- public:
-  explicit FrameReader(Stats& stats) : epoll_(epoll_create1(EPOLL_CLOEXEC)), stats_(stats) {
-    if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
-  }
-  ~FrameReader() { ::close(epoll_); }
-  FrameReader(const FrameReader&) = delete;
-  FrameReader& operator=(const FrameReader&) = delete;
-
-  // Reads every socket that is readable, waiting up to `timeout_ms` for the
-  // first. The main loop calls this between turns of the io_context rather
-  // than nesting this epoll set in Asio's, which would make every frame the
-  // server sends wake two epoll sets.
-  void poll(int timeout_ms) {
-    epoll_event events[256];
-    for (int round = 0; round < 1000; ++round) {
-      int ready = epoll_wait(epoll_, events, 256, round == 0 ? timeout_ms : 0);
-      for (int i = 0; i < ready; ++i) read(events[i].data.fd);
-      if (ready < 256) return;
-    }
-  }
-
-  // Takes ownership of a connected, subscribed socket.
-  void adopt(int fd) {
-    if (static_cast<std::size_t>(fd) >= pending_.size()) pending_.resize(static_cast<std::size_t>(fd) + 1024);
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.fd = fd;
-    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
-      throw std::runtime_error("epoll_ctl failed");
-    }
-  }
-
- private:
-  void read(int fd) {
-    ssize_t n = recv(fd, buffer_, sizeof buffer_, 0);
-    if (n <= 0) {
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-      drop(fd);
-      return;
-    }
-    std::int64_t received_us = now_us();
-    std::string& pending = pending_[static_cast<std::size_t>(fd)];
-    std::string_view data(buffer_, static_cast<std::size_t>(n));
-    if (!pending.empty()) {
-      pending.append(data);
-      data = pending;
-    }
-    std::size_t used = parse(fd, data, received_us);
-    if (used == SIZE_MAX) return;  // dropped
-    std::string rest(data.substr(used));
-    pending = std::move(rest);
-  }
-
-  // Handles every whole frame in `data`; returns the bytes used, or SIZE_MAX
-  // after the connection was dropped.
-  std::size_t parse(int fd, std::string_view data, std::int64_t received_us) {
-    std::size_t pos = 0;
-    for (;;) {
-      if (data.size() - pos < 2) return pos;
-      auto byte = [&](std::size_t i) { return static_cast<unsigned char>(data[pos + i]); };
-      int opcode = byte(0) & 0x0F;
-      std::uint64_t length = byte(1) & 0x7F;
-      std::size_t header = 2;
-      if (length == 126) {
-        if (data.size() - pos < 4) return pos;
-        length = (std::uint64_t{byte(2)} << 8) | byte(3);
-        header = 4;
-      } else if (length == 127) {
-        if (data.size() - pos < 10) return pos;
-        length = 0;
-        for (int i = 0; i < 8; ++i) length = (length << 8) | byte(2 + i);
-        header = 10;
-      }
-      if (data.size() - pos < header + length) return pos;
-      std::string_view payload = data.substr(pos + header, length);
-      pos += header + length;
-
-      if (opcode == 0x8) {  // close
-        drop(fd);
-        return SIZE_MAX;
-      }
-      if (opcode == 0x9) {  // WebSocket ping
-        send_frame(fd, 0xA, payload);
-      } else if (opcode == 0x1 || opcode == 0x0) {
-        if (count_message(payload, stats_, received_us)) send_frame(fd, 0x1, "{}");
-      }
-    }
-  }
-
-  static void send_frame(int fd, int opcode, std::string_view payload) {
-    if (payload.size() > 125) return;
-    std::string frame;
-    frame += static_cast<char>(0x80 | opcode);
-    frame += static_cast<char>(0x80 | payload.size());
-    frame.append(4, '\0');  // mask key 0: the payload goes as is
-    frame.append(payload);
-    (void)send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
-  }
-
-  void drop(int fd) {
-    ++stats_.closed;
-    epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-    ::close(fd);
-    pending_[static_cast<std::size_t>(fd)].clear();
-  }
-
-  int epoll_;
-  Stats& stats_;
-  std::vector<std::string> pending_;  // partial frames, by fd
-  char buffer_[256 * 1024];
-};
 
 // One subscriber connection.
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
-  Subscriber(asio::io_context& io, const Options& o, Stats& stats, FrameReader& reader, int index)
+  Subscriber(asio::io_context& io, const Options& o, DeliveryStats& stats, SocketReader& reader, int index)
       : ws_(io), options_(o), stats_(stats), reader_(reader), index_(index) {}
 
   void start(tcp::endpoint endpoint, std::function<void()> on_ready) {
@@ -293,8 +160,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
 
   websocket::stream<tcp::socket> ws_;
   const Options& options_;
-  Stats& stats_;
-  FrameReader& reader_;
+  DeliveryStats& stats_;
+  SocketReader& reader_;
   int index_;
   bool ready_ = false;
   std::string frame_;
@@ -305,7 +172,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
 // Sends publications through POST /api/batch on one keep-alive connection.
 class Publisher : public std::enable_shared_from_this<Publisher> {
  public:
-  Publisher(asio::io_context& io, const Options& o, Stats& stats, std::uint32_t seed)
+  Publisher(asio::io_context& io, const Options& o, DeliveryStats& stats, std::uint32_t seed)
       : stream_(io), options_(o), stats_(stats), random_(seed) {}
 
   void connect(tcp::endpoint endpoint) {
@@ -360,7 +227,7 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
  private:
   beast::tcp_stream stream_;
   const Options& options_;
-  Stats& stats_;
+  DeliveryStats& stats_;
   bool busy_ = false;
   // Each publication goes to a channel drawn at random, so that arrivals on
   // each channel are independent. (A round-robin counter per publisher
@@ -379,7 +246,7 @@ void run_for(asio::io_context& io, std::chrono::milliseconds span) {
 }
 
 // Runs the io_context and reads subscriber frames for `span`.
-void run_and_read_for(asio::io_context& io, FrameReader& reader, std::chrono::milliseconds span) {
+void run_and_read_for(asio::io_context& io, SocketReader& reader, std::chrono::milliseconds span) {
   auto end = Clock::now() + span;
   while (Clock::now() < end) {
     reader.poll(1);
@@ -388,6 +255,10 @@ void run_and_read_for(asio::io_context& io, FrameReader& reader, std::chrono::mi
   }
 }
 
+}  // namespace
+
+namespace {
+int run_load(const Options& o);
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -406,15 +277,35 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", o.api_key, "Server API key")->required();
   app.add_option("--channel-prefix", o.channel_prefix, "Channel name prefix; channels are <prefix><n>");
   app.add_option("--server-pid", o.server_pid, "Server process id, for CPU and memory figures");
+  app.add_option("--tick-us", o.tick_us, "Publishing tick: every tick, the publications due so far go out");
+  app.add_option("--reader", o.reader, "How subscribed sockets are read: uring (falls back to epoll) or epoll")
+      ->check(CLI::IsMember({"uring", "epoll"}));
+  app.add_flag("--timeline", o.timeline, "Also print latency p50/p99/max for each second of publishing");
   CLI11_PARSE(app, argc, argv);
   if (o.host != "127.0.0.1" && o.host != "::1" && o.host != "localhost") {
     std::cerr << "refusing to load a non-loopback host\n";
     return 2;
   }
 
+  try {
+    return run_load(o);
+  } catch (const std::exception& e) {
+    std::cerr << "realtime_load: " << e.what() << "; stopping\n";
+    return 1;
+  }
+}
+
+namespace {
+
+// Connects, subscribes, publishes for the duration and prints the report.
+int run_load(const Options& o) {
   asio::io_context io(1);
-  Stats stats;
-  FrameReader reader(stats);
+  DeliveryStats stats;
+  std::string reader_note;
+  std::unique_ptr<SocketReader> reader_owner = make_socket_reader(o.reader, stats, reader_note);
+  SocketReader& reader = *reader_owner;
+  std::printf("reader: %s%s%s\n", reader.name().c_str(), reader_note.empty() ? "" : ", io_uring unavailable: ",
+              reader_note.c_str());
   tcp::endpoint endpoint(asio::ip::make_address(o.host == "localhost" ? "127.0.0.1" : o.host), o.port);
   ProcessSample before = sample_process(o.server_pid);
 
@@ -449,6 +340,8 @@ int main(int argc, char** argv) {
     publishers.back()->connect(endpoint);
   }
   stats.latencies_us.clear();
+  stats.latency_second.clear();
+  stats.publish_started_us = now_us();
   std::int64_t deliveries_before = stats.deliveries;
   std::int64_t frames_before = stats.frames;
   ProcessSample self_start = sample_process(getpid());
@@ -469,7 +362,7 @@ int main(int argc, char** argv) {
       requested += count;
       due -= count;
     }
-    tick.expires_after(std::chrono::milliseconds(5));
+    tick.expires_after(std::chrono::microseconds(o.tick_us));
     tick.async_wait([&](beast::error_code ec) {
       if (!ec) on_tick();
     });
@@ -483,6 +376,7 @@ int main(int argc, char** argv) {
   run_and_read_for(io, reader, std::chrono::seconds(2));  // drain
 
   // Report.
+  if (o.timeline) print_timeline(stats);
   std::int64_t deliveries = stats.deliveries - deliveries_before;
   std::int64_t expected = stats.published * std::min(o.channel_size, o.connections);
   auto& lat = stats.latencies_us;
@@ -514,3 +408,5 @@ int main(int argc, char** argv) {
   }
   return stats.failed > 0 ? 1 : 0;
 }
+
+}  // namespace
