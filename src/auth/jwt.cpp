@@ -123,10 +123,25 @@ std::expected<std::string, TokenError> json_claim(const json::object& payload, s
   return value == nullptr || value->is_null() ? std::string() : json::serialize(*value);
 }
 
+// Reads an object claim `name` as raw JSON. Empty when absent.
+std::expected<std::string, TokenError> object_claim(const json::object& payload, std::string_view name) {
+  const json::value* value = payload.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    return std::string();
+  }
+  if (!value->is_object()) {
+    return reject(TokenFailure::malformed, fmt::format("token claim '{}' must be an object", name));
+  }
+  return json::serialize(*value);
+}
+
 std::expected<void, TokenError> read_optional_claims(const json::object& payload, Claims& claims) {
   claims.name = string_claim(payload, "name");
   claims.email = string_claim(payload, "email");
   claims.channel = string_claim(payload, "channel");
+  auto changes = object_claim(payload, "override");
+  if (!changes) return std::unexpected(changes.error());
+  claims.override_json = std::move(*changes);
   auto info = json_claim(payload, "info", "b64info");
   if (!info) return std::unexpected(info.error());
   claims.info_json = std::move(*info);
@@ -138,13 +153,16 @@ std::expected<void, TokenError> read_optional_claims(const json::object& payload
       if (!entry.is_object()) {
         return reject(TokenFailure::malformed, "each entry of token claim 'subs' must be an object");
       }
-      TokenSubscription sub{std::string(channel), {}, {}};
+      TokenSubscription sub{std::string(channel), {}, {}, {}};
       auto sub_info = json_claim(entry.get_object(), "info", "b64info");
       if (!sub_info) return std::unexpected(sub_info.error());
       auto sub_data = json_claim(entry.get_object(), "data", "b64data");
       if (!sub_data) return std::unexpected(sub_data.error());
       sub.info_json = std::move(*sub_info);
       sub.data_json = std::move(*sub_data);
+      auto sub_override = object_claim(entry.get_object(), "override");
+      if (!sub_override) return std::unexpected(sub_override.error());
+      sub.override_json = std::move(*sub_override);
       claims.subs.push_back(std::move(sub));
     }
     std::sort(claims.subs.begin(), claims.subs.end(),
@@ -169,7 +187,7 @@ std::vector<TokenSubscription> Claims::token_subscriptions() const {
   }
   std::vector<TokenSubscription> out;
   for (const std::string& listed : channels) {
-    out.push_back({listed, {}, {}});
+    out.push_back({listed, {}, {}, {}});
   }
   return out;
 }

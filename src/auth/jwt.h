@@ -18,6 +18,7 @@ struct TokenSubscription {
   std::string channel;
   std::string info_json;  // `info` / `b64info` of the entry as raw JSON, may be empty
   std::string data_json;  // `data` / `b64data` of the entry as raw JSON, may be empty
+  std::string override_json;  // `override` object of the entry as raw JSON, may be empty
 };
 
 struct Claims {
@@ -31,6 +32,7 @@ struct Claims {
   std::vector<std::string> channels;       // `channels` claim (realtime)
   std::vector<TokenSubscription> subs;     // `subs` claim (realtime), sorted by channel
   std::string channel;                     // `channel` claim (subscription tokens)
+  std::string override_json;               // `override` object (subscription tokens) as raw JSON, may be empty
 
   // When the real-time connection or subscription expires: `expire_at` when
   // present (0: never, though `exp` still limits the token itself), else `exp`.

@@ -194,6 +194,11 @@ ApiResult api_subscribe(Engine& engine, const json::object& p) {
     }
     options.expires_at_s = expire_at;
   }
+  if (const json::value* changes = p.if_contains("override"); changes != nullptr && !changes->is_null()) {
+    auto parsed = parse_subscribe_override(json::serialize(*changes));
+    if (!parsed) return std::unexpected(bad_request(parsed.error()));
+    options.changes = *parsed;
+  }
   for_each_client(engine, p, [channel, options](Client& c) { c.server_subscribe(channel, options); });
   return std::string("{}");
 }

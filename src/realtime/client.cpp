@@ -231,6 +231,11 @@ void Client::on_connect(const Command& cmd) {
       connect_failed_ = true;
       return;
     }
+    if (auto changes = parse_subscribe_override(sub.override_json); !changes) {
+      spdlog::info("realtime: connect rejected: token channel \"{}\": {}", channel, changes.error());
+      disconnect(disconnects::invalid_token());
+      return;
+    }
     server_channels.push_back(std::move(sub));
   }
 
@@ -260,6 +265,7 @@ void Client::on_connect(const Command& cmd) {
     params.join_leave = true;
     params.chan_info = sub.info_json;
     params.data = sub.data_json;
+    params.changes = *parse_subscribe_override(sub.override_json);  // checked before connecting
     if (auto it = cmd.subs.find(channel); it != cmd.subs.end() && it->second.recover) {
       params.recover = true;
       params.since = {it->second.offset, it->second.epoch};
@@ -317,16 +323,20 @@ bool Client::may_read(const std::string& channel, const ChannelName& name, const
 std::expected<std::string, ProtocolError> Client::join_channel(const std::string& channel,
                                                                const NamespaceOptions& ns,
                                                                const JoinParams& p) {
+  const SubscribeOverride& changes = p.changes;
   bool history = ns.history_enabled();
-  bool recoverable = history && (ns.force_recovery || p.want_recoverable);
-  bool positioned = history && (recoverable || p.want_positioned);
+  bool recoverable = history && (changes.force_recovery.value_or(ns.force_recovery) || p.want_recoverable);
+  bool positioned = history && (recoverable || changes.force_positioning.value_or(false) || p.want_positioned);
+  bool pushes_join_leave =
+      (changes.join_leave.value_or(ns.join_leave) && p.join_leave) || changes.force_push_join_leave.value_or(false);
 
   AttachRequest req;
   req.client = this;
   req.transport = strand_.lock();
-  req.join_leave = ns.join_leave && p.join_leave;
-  if (ns.presence) {
+  req.join_leave = pushes_join_leave;
+  if (changes.presence.value_or(ns.presence)) {
     req.presence = ClientInfo{user_, id_, info_, p.chan_info};
+    req.emit_join_leave = changes.join_leave.value_or(ns.join_leave);
   }
   req.positioned = positioned;
   if (recoverable && p.recover) {

@@ -21,6 +21,7 @@
 #include "realtime/codec.h"
 #include "realtime/engine.h"
 #include "realtime/protocol.h"
+#include "realtime/subscribe_override.h"
 #include "realtime/transport.h"
 
 namespace tandem::realtime {
@@ -31,6 +32,7 @@ struct ServerSubscription {
   std::string chan_info;  // raw JSON shown in presence, join/leave and publications; may be empty
   std::string data;       // raw JSON sent in the subscribe push; may be empty
   std::optional<std::int64_t> expires_at_s;  // without a refresh, close 3006 after this plus the grace
+  SubscribeOverride changes;                 // the request's `override`
 };
 
 class Client : public std::enable_shared_from_this<Client> {
@@ -104,6 +106,7 @@ class Client : public std::enable_shared_from_this<Client> {
     std::string chan_info;
     std::optional<std::int64_t> expires_at_s;
     std::string data;  // raw JSON for the result's `data`, may be empty
+    SubscribeOverride changes;  // from the server API or a token
   };
 
   void dispatch(const Command& cmd);

@@ -36,6 +36,13 @@ void Client::on_subscribe(const Command& cmd) {
                    user_, claims->channel, claims->subject);
       return disconnect(disconnects::invalid_token());
     }
+    auto changes = parse_subscribe_override(claims->override_json);
+    if (!changes) {
+      spdlog::info("realtime: client {} user {} sent a subscription token for \"{}\" with an invalid override: {}",
+                   id_, user_, cmd.channel, changes.error());
+      return reply_error(cmd.id, errors::permission_denied());
+    }
+    params.changes = *changes;
     params.chan_info = claims->info_json;
     params.data = claims->data_json;
     params.expires_at_s = claims->session_expiry();

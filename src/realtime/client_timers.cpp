@@ -150,6 +150,7 @@ void Client::server_subscribe(const std::string& channel, const ServerSubscripti
   params.chan_info = options.chan_info;
   params.data = options.data;
   params.expires_at_s = options.expires_at_s;
+  params.changes = options.changes;
   transport_->hold();
   auto body = join_channel(channel, *ns, params);
   if (body) {

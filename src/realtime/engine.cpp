@@ -292,8 +292,11 @@ Result<AttachResult> Engine::attach(std::string_view channel, const NamespaceOpt
   if (request.presence) {
     ch->presence[request.presence->client] = *request.presence;
     ++ch->users[request.presence->user];
-    if (ns.join_leave) {
+    if (request.emit_join_leave) {
+      ch->silent.erase(request.presence->client);
       deliver_presence_event(*ch, channel, "join", *request.presence);
+    } else {
+      ch->silent.insert(request.presence->client);
     }
   }
   lock.unlock();
@@ -329,9 +332,7 @@ void Engine::detach(std::string_view channel, const Client* client, std::string_
       if (u != ch->users.end() && --u->second == 0) {
         ch->users.erase(u);
       }
-      auto name = parse_channel(channel);
-      const NamespaceOptions* ns = name ? find_namespace(name->ns) : nullptr;
-      if (ns != nullptr && ns->join_leave) {
+      if (ch->silent.erase(info.client) == 0) {
         deliver_presence_event(*ch, channel, "leave", info);
       }
       left = std::move(info);

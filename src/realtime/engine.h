@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/error.h"
@@ -58,7 +59,8 @@ struct AttachRequest {
   Client* client = nullptr;             // identity of the subscriber
   std::shared_ptr<Transport> transport;  // where deliveries go
   bool join_leave = false;               // receives join and leave pushes
-  std::optional<ClientInfo> presence;    // added to presence (emits join) when set
+  std::optional<ClientInfo> presence;    // added to presence when set
+  bool emit_join_leave = false;          // with presence: its join and leave are pushed to subscribers
   bool positioned = false;               // wants the stream position in the result
   std::optional<StreamPosition> recover_since;  // wants missed publications
 };
@@ -199,6 +201,7 @@ class Engine {
     std::vector<Subscriber> subscribers;
     std::unordered_map<std::string, ClientInfo> presence;  // by client id
     std::unordered_map<std::string, std::size_t> users;     // presence entries per user
+    std::unordered_set<std::string> silent;                 // presence entries whose join and leave are not pushed
   };
   struct Shard {
     std::mutex mutex;
