@@ -1,6 +1,6 @@
 // Centrifugo v5 server API extras (legacy POST /api, rpc, b64data,
-// idempotency_key, delta) and the expire_at token claim, with the official
-// `centrifuge` SDK against the real server.
+// idempotency_key, delta, subscribe override) and the expire_at token claim,
+// with the official `centrifuge` SDK against the real server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRealtime, api, API_KEY, makeWorkspace, sdk, once, token, until, sleep } from './realtime_lib.mjs';
@@ -115,6 +115,50 @@ test('rpc on the server API: 107 without a method, 104 for unknown ones', async 
   });
   assert.equal(transport.status, 404);
   assert.equal(transport.body.code, 104);
+});
+
+test('an API subscribe with override keeps the connection out of presence', async () => {
+  const ws = await makeWorkspace(server, 'alice', ['bob']);
+  const channel = `workspace:${ws}`;
+  const bob = sdk(server, 'bob');
+  clients.push(bob);
+  bob.connect();
+  const watch = bob.newSubscription(channel, { joinLeave: true });
+  const joins = [];
+  watch.on('join', (ctx) => joins.push(ctx.info.user));
+  const seen = [];
+  watch.on('publication', (ctx) => seen.push(ctx.data));
+  watch.subscribe();
+  await watch.ready(5000);
+
+  const alice = sdk(server, 'alice');
+  clients.push(alice);
+  const serverSide = [];
+  alice.on('subscribed', (ctx) => serverSide.push(ctx));
+  alice.connect();
+  await once(alice, 'connected');
+
+  const bad = await api(server, 'subscribe', { user: 'alice', channel, override: { presence: true } });
+  assert.equal(bad.body.error.code, 107);
+  assert.match(bad.body.error.message, /override\.presence/);
+
+  const res = await api(server, 'subscribe', {
+    user: 'alice', channel, override: { presence: { value: false }, force_recovery: { value: false } },
+  });
+  assert.deepEqual(res.body, { result: {} });
+  await until(() => serverSide.length === 1, 5000, 'the server-side subscription');
+  assert.equal(serverSide[0].channel, channel);
+  assert.equal(serverSide[0].recoverable, false);
+
+  const presence = await api(server, 'presence', { channel });
+  assert.deepEqual(Object.values(presence.body.result.presence).map((p) => p.user), ['bob']);
+  const publication = once(alice, 'publication', (ctx) => ctx.channel === channel);
+  await api(server, 'publish', { channel, data: { after: 'subscribe' } });
+  const got = await publication;
+  assert.deepEqual(got.data, { after: 'subscribe' });
+  // A join of alice would have reached bob before this publication.
+  await until(() => seen.length === 1, 5000, "bob's publication");
+  assert.deepEqual(joins, ['bob']);
 });
 
 const now = () => Math.floor(Date.now() / 1000);
