@@ -26,6 +26,20 @@ bool has_push(const std::vector<json::value>& messages, std::string_view kind) {
   return false;
 }
 
+// Bob subscribed to workspace:w1 with join and leave pushes (his own join
+// already read), and alice connected but not subscribed.
+struct WatchedChannel {
+  Fixture f;
+  Conn watcher{*f.engine};
+  Conn alice{*f.engine};
+
+  WatchedChannel() {
+    watcher.connect(f.token("bob"));
+    watcher.send(R"({"id":2,"subscribe":{"channel":"workspace:w1","join_leave":true}})");
+    alice.connect(f.token("alice"));
+  }
+};
+
 TEST(SubscribeOverride, ParsesEachField) {
   auto changes = parse_subscribe_override(
       R"({"presence":{"value":false},"join_leave":{"value":true},"force_push_join_leave":{"value":true},)"
@@ -55,12 +69,10 @@ TEST(SubscribeOverride, RejectsWrongShapes) {
 }
 
 TEST(SubscribeOverride, ApiSubscribeWithoutPresenceOrRecovery) {
-  Fixture f;
-  Conn watcher(*f.engine);
-  watcher.connect(f.token("bob"));
-  watcher.send(R"({"id":2,"subscribe":{"channel":"workspace:w1","join_leave":true}})");
-  Conn a(*f.engine);
-  a.connect(f.token("alice"));
+  WatchedChannel w;
+  Fixture& f = w.f;
+  Conn& watcher = w.watcher;
+  Conn& a = w.alice;
 
   call(*f.engine, "subscribe",
        R"({"user":"alice","channel":"workspace:w1","override":{"presence":{"value":false},)"
@@ -76,12 +88,10 @@ TEST(SubscribeOverride, ApiSubscribeWithoutPresenceOrRecovery) {
 }
 
 TEST(SubscribeOverride, ApiSubscribeSilentJoinLeaveAndPositioning) {
-  Fixture f;
-  Conn watcher(*f.engine);
-  watcher.connect(f.token("bob"));
-  watcher.send(R"({"id":2,"subscribe":{"channel":"workspace:w1","join_leave":true}})");
-  Conn a(*f.engine);
-  a.connect(f.token("alice"));
+  WatchedChannel w;
+  Fixture& f = w.f;
+  Conn& watcher = w.watcher;
+  Conn& a = w.alice;
 
   call(*f.engine, "subscribe",
        R"({"user":"alice","channel":"workspace:w1","override":{"join_leave":{"value":false},)"
