@@ -24,7 +24,7 @@ const auto kStart = std::chrono::steady_clock::now();
 
 // Parses the server's WebSocket frames of every adopted socket, keeping the
 // bytes of a frame split across reads until the rest arrives. Server frames
-// are unmasked; the pongs sent back are masked, as clients must.
+// are unmasked. The pongs sent back are masked, as WebSocket clients must mask.
 class FrameSink {
  public:
   explicit FrameSink(DeliveryStats& stats) : stats_(stats) {}
@@ -113,7 +113,7 @@ class FrameSink {
 class EpollReader final : public SocketReader {
  public:
   explicit EpollReader(DeliveryStats& stats) : epoll_(epoll_create1(EPOLL_CLOEXEC)), sink_(stats) {
-    if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
+    if (epoll_ < 0) throw std::runtime_error(std::string("epoll_create1 failed: ") + strerror(errno));
   }
   ~EpollReader() override { ::close(epoll_); }
   EpollReader(const EpollReader&) = delete;

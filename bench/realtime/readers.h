@@ -54,8 +54,8 @@ class SocketReader {
   virtual std::string name() const = 0;
 };
 
-// Returns the reader `kind` names ("uring" or "epoll"). When io_uring is
-// asked for but unavailable (not built in, or refused by the kernel), returns
+// Creates the reader that `kind` names ("uring" or "epoll"). When io_uring is
+// requested but unavailable (not built in, or refused by the kernel), returns
 // the epoll reader and sets `note` to why.
 std::unique_ptr<SocketReader> make_socket_reader(const std::string& kind, DeliveryStats& stats, std::string& note);
 

@@ -195,7 +195,7 @@ ApiResult api_subscribe(Engine& engine, const json::object& p) {
     options.expires_at_s = expire_at;
   }
   if (const json::value* changes = p.if_contains("override"); changes != nullptr && !changes->is_null()) {
-    auto parsed = parse_subscribe_override(json::serialize(*changes));
+    auto parsed = read_subscribe_override(*changes);
     if (!parsed) return std::unexpected(bad_request(parsed.error()));
     options.changes = *parsed;
   }

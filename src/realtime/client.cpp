@@ -217,7 +217,7 @@ void Client::on_connect(const Command& cmd) {
   // Token channels (`subs`, else `channels`): exact names are server-side
   // subscriptions and must name configured namespaces; names with '*' are
   // permission patterns.
-  std::vector<auth::TokenSubscription> server_channels;
+  std::vector<std::pair<auth::TokenSubscription, SubscribeOverride>> server_channels;
   for (auth::TokenSubscription& sub : claims->token_subscriptions()) {
     const std::string& channel = sub.channel;
     if (channel.find('*') != std::string::npos) {
@@ -231,12 +231,14 @@ void Client::on_connect(const Command& cmd) {
       connect_failed_ = true;
       return;
     }
-    if (auto changes = parse_subscribe_override(sub.override_json); !changes) {
-      spdlog::info("realtime: connect rejected: token channel \"{}\": {}", channel, changes.error());
+    auto changes = parse_subscribe_override(sub.override_json);
+    if (!changes) {
+      spdlog::info("realtime: connect rejected: token channel \"{}\" has an invalid override: {}", channel,
+                   changes.error());
       disconnect(disconnects::invalid_token());
       return;
     }
-    server_channels.push_back(std::move(sub));
+    server_channels.emplace_back(std::move(sub), *changes);
   }
 
   id_ = new_client_id();
@@ -250,7 +252,7 @@ void Client::on_connect(const Command& cmd) {
   transport_->hold();
   ObjectWriter subs;
   bool any_sub = false;
-  for (const auth::TokenSubscription& sub : server_channels) {
+  for (const auto& [sub, changes] : server_channels) {
     const std::string& channel = sub.channel;
     auto name = parse_channel(channel);
     const NamespaceOptions* ns = engine_.find_namespace(name->ns);
@@ -265,7 +267,7 @@ void Client::on_connect(const Command& cmd) {
     params.join_leave = true;
     params.chan_info = sub.info_json;
     params.data = sub.data_json;
-    params.changes = *parse_subscribe_override(sub.override_json);  // checked before connecting
+    params.changes = changes;
     if (auto it = cmd.subs.find(channel); it != cmd.subs.end() && it->second.recover) {
       params.recover = true;
       params.since = {it->second.offset, it->second.epoch};

@@ -11,17 +11,24 @@ namespace tandem::realtime {
 namespace json = boost::json;
 
 std::expected<SubscribeOverride, std::string> parse_subscribe_override(std::string_view json_text) {
-  SubscribeOverride changes;
   if (json_text.empty()) {
-    return changes;
+    return SubscribeOverride{};
   }
 
   boost::system::error_code ec;
   json::value parsed = json::parse(json_text, ec);
-  if (ec || !parsed.is_object()) {
+  if (ec) {
+    return std::unexpected(std::string("'override' must be an object"));
+  }
+  return read_subscribe_override(parsed);
+}
+
+std::expected<SubscribeOverride, std::string> read_subscribe_override(const json::value& parsed) {
+  if (!parsed.is_object()) {
     return std::unexpected(std::string("'override' must be an object"));
   }
 
+  SubscribeOverride changes;
   std::array<std::pair<const char*, std::optional<bool>*>, 5> fields{{
       {"presence", &changes.presence},
       {"join_leave", &changes.join_leave},

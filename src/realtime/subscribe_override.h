@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/fwd.hpp>
+
 namespace tandem::realtime {
 
 // Options one subscription sets for itself. An unset field keeps the
@@ -24,5 +26,8 @@ struct SubscribeOverride {
 // `{"value": true|false}` and other fields are ignored. Empty text is no
 // override. Returns a message that names the field when the shape is wrong.
 std::expected<SubscribeOverride, std::string> parse_subscribe_override(std::string_view json_text);
+
+// Reads an already parsed `override` value, with the same rules.
+std::expected<SubscribeOverride, std::string> read_subscribe_override(const boost::json::value& value);
 
 }  // namespace tandem::realtime

@@ -163,7 +163,7 @@ TEST(SubscribeOverride, TokenWithBadOverrideIsInvalid) {
   EXPECT_EQ(b.transport->closed()->code, 3500);
 }
 
-TEST(SubscribeOverride, SubscriptionTokenOverride) {
+TEST(SubscribeOverride, SubscriptionTokenAppliesAndChecksOverride) {
   Fixture f;
   Conn a(*f.engine);
   a.connect(f.token("alice"));
